@@ -1,0 +1,1 @@
+"""pix_lti: an open digital-skills assessment service for schools (CRCN / DigComp)."""
