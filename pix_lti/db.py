@@ -1,0 +1,176 @@
+"""Persistence wiring: the declarative base, engines, and the one-unit-of-work-per-request session.
+
+Services receive a ``Session`` and only ``flush``; the request's end commits once (or rolls back on error or on a 4xx/5xx
+response). CLI commands and workers use ``Database.transaction()`` and commit explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+# Stable constraint names make Alembic migrations reviewable and portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values; we re-attach UTC on the way out)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column; use pix_lti.db.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """pysqlite opens transactions lazily and breaks SAVEPOINTs; take control of BEGIN ourselves (SQLAlchemy docs recipe)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 5, connect_timeout: int = 5, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": connect_timeout})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": connect_timeout},
+    )
+
+
+class Database:
+    """An engine and its session factory. Tests rebind the factory to one connection to roll each test back."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.session_factory: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, **kw: Any) -> Database:
+        return cls(make_engine(url, **kw))
+
+    def bind_to(self, connection: Connection) -> None:
+        """Make every session join ``connection``'s outer transaction through savepoints (tests only)."""
+        self.session_factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def unbind(self) -> None:
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back otherwise (CLI, workers, side writes)."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer ``SELECT 1``."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Request scope (Flask). Imported lazily so that pure modules can use ``Base`` without Flask.
+
+
+def get_db() -> Session:
+    """The current request's session, opened on first use."""
+    from flask import current_app, g
+
+    session: Session | None = g.get("_db_session")
+    if session is None:
+        session = current_app.extensions["pix_lti.db"].session_factory()
+        g._db_session = session
+    return session
+
+
+def keep_changes_on_error() -> None:
+    """Commit this request's changes even if the response is an error (e.g. counting a failed login)."""
+    from flask import g
+
+    g._db_commit_on_error = True
+
+
+def init_request_scope(app: Any, database: Database) -> None:
+    from flask import Response, g
+
+    app.extensions["pix_lti.db"] = database
+
+    @app.after_request
+    def _commit_unit_of_work(response: Response) -> Response:
+        session: Session | None = g.get("_db_session")
+        if session is not None:
+            if response.status_code < 400 or g.get("_db_commit_on_error"):
+                session.commit()  # a failure here propagates and becomes a 500 page, nothing half-written
+            else:
+                session.rollback()
+        return response
+
+    @app.teardown_request
+    def _close_unit_of_work(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("_db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()

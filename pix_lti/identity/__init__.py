@@ -1,0 +1,1 @@
+"""People, their external identities, organisations and memberships; the single provisioning path."""
