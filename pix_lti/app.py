@@ -23,6 +23,7 @@ from pix_lti.web.sessions import ServerSessionInterface
 FEATURES: tuple[str, ...] = (
     "pix_lti.auth",
     "pix_lti.home",
+    "pix_lti.content",
 )
 
 csrf = CSRFProtect()

@@ -171,14 +171,3 @@ def check_known_keys(where: Where, data: dict[str, Any], known: set[str], field_
     for key in data:
         if key not in known:
             where.warning(f"{field_prefix}{key}", "unknown field; ignored", line_of(data))
-
-
-def parse_number(text: str) -> float | None:
-    """French or English number: ``3,5`` = ``3.5``; spaces (incl. non-breaking) group thousands."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", cleaned):
-        return None
-    try:
-        return float(cleaned)
-    except ValueError:
-        return None

@@ -121,7 +121,7 @@ def _read_pack_file(root: Path, report: Report, origins: Origins) -> PackData | 
                 cw.error("code", f"competence {ccode} is listed under area {code}")
             comp = CompetenceData(
                 code=ccode,
-                area_code=code,
+                area_source_id=code,
                 name=localized(cw, raw_comp.get("name"), "name", pack.locales),
                 description=localized(cw, raw_comp.get("description"), "description", pack.locales, required=False),
             )
@@ -213,7 +213,7 @@ def _read_tube(where: Where, raw: Any, competence: str, pack: PackData, origins:
         w.error("name", "a tube name is '@' followed by camelCase ASCII letters and digits")
     tube = TubeData(
         name=name,
-        competence_code=competence,
+        competence_source_id=competence,
         title=localized(w, raw.get("title"), "title", pack.locales),
         description=localized(w, raw.get("description"), "description", pack.locales, required=False),
     )

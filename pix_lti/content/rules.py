@@ -10,8 +10,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path, PurePosixPath
 
-from pix_lti.content.fields import parse_number
 from pix_lti.content.issues import Report, Where
+from pix_lti.engine.checking.numbers import parse_number  # the checker's own parser: same verdict at answer time
 from pix_lti.content.schema import (
     CHALLENGE_TYPES,
     MAX_LEVEL,
@@ -53,8 +53,8 @@ def check_pack(pack: PackData, report: Report, origins: Origins) -> None:
             if counts[key(item)] > 1:
                 origins.where(report, item, key(item)).error("id", f"duplicate {kind} id {key(item)!r}")
 
-    dupes(pack.areas, lambda a: a.code, "area")
-    dupes(pack.competences, lambda c: c.code, "competence")
+    dupes(pack.areas, lambda a: a.source_id, "area")
+    dupes(pack.competences, lambda c: c.source_id, "competence")
     dupes(pack.tubes, lambda t: t.source_id, "tube")
     dupes(pack.skills, lambda s: s.source_id, "skill")
     dupes(pack.challenges, lambda c: c.id, "challenge")
@@ -62,16 +62,16 @@ def check_pack(pack: PackData, report: Report, origins: Origins) -> None:
     if strict:  # Pix keeps same-named tubes apart by record id; our packs use the name as the id
         dupes(pack.tubes, lambda t: t.name, "tube name")
 
-    area_codes = {a.code for a in pack.areas}
+    area_ids = {a.source_id for a in pack.areas}
     for comp in pack.competences:
-        if comp.area_code not in area_codes:
-            origins.where(report, comp, comp.code).error("area", f"unknown area {comp.area_code!r}")
+        if comp.area_source_id not in area_ids:
+            origins.where(report, comp, comp.code).error("area", f"unknown area {comp.area_source_id!r}")
 
-    competence_codes = {c.code for c in pack.competences}
+    competence_ids = {c.source_id for c in pack.competences}
     tubes_by_id = {t.source_id: t for t in pack.tubes}
     for tube in pack.tubes:
-        if tube.competence_code not in competence_codes:
-            origins.where(report, tube, tube.name).error("competence", f"unknown competence {tube.competence_code!r}")
+        if tube.competence_source_id not in competence_ids:
+            origins.where(report, tube, tube.name).error("competence", f"unknown competence {tube.competence_source_id!r}")
 
     tutorial_ids = {t.id for t in pack.tutorials}
     for tuto in pack.tutorials:

@@ -49,6 +49,7 @@ class AreaData:
     title: Localized
     color: str | None = None
     source_id: str = ""  # external id (Pix record id); our packs use the code
+    framework_id: str = ""  # "" = the pack's framework (Pix releases hold several frameworks)
 
     def __post_init__(self) -> None:
         self.source_id = self.source_id or self.code
@@ -57,7 +58,7 @@ class AreaData:
 @dataclass
 class CompetenceData:
     code: str  # "1.1"
-    area_code: str
+    area_source_id: str
     name: Localized
     description: Localized = field(default_factory=dict)
     source_id: str = ""
@@ -80,7 +81,7 @@ class TutorialData:
 @dataclass
 class TubeData:
     name: str  # "@motdepasse"
-    competence_code: str
+    competence_source_id: str
     title: Localized
     description: Localized = field(default_factory=dict)
     source_id: str = ""
@@ -179,6 +180,7 @@ class PackData:
     skills: list[SkillData] = field(default_factory=list)
     challenges: list[ChallengeData] = field(default_factory=list)
     tutorials: list[TutorialData] = field(default_factory=list)
+    other_frameworks: dict[str, Localized] = field(default_factory=dict)  # Pix: id → name, besides framework_id
 
     def counts(self) -> dict[str, int]:
         return {
