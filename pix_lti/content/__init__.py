@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from pix_lti.content.cli import validate_command
+    from pix_lti.content.cli import content_group
 
-    app.cli.add_command(validate_command)
+    app.cli.add_command(content_group)
