@@ -1,0 +1,216 @@
+"""``bayesian``: our default positioning engine (issue 4 §5b).
+
+Model.  For one competence the learner has an unknown *depth* d ∈ {0 … D} (D = highest active
+level of the competence): they master every skill of level ≤ d and none above.  An answer on a
+skill of level ℓ is right with probability 1 − slip when ℓ ≤ d and ``guess`` otherwise (defaults
+0.10 / 0.20); only ``ok`` is right (skips, timeouts, focus losses, partial answers are wrong).
+The evidence is every direct observation: earlier DIRECT knowledge elements and this assessment's
+answers.  Because it is a likelihood, not a rule, one wrong answer only lowers the odds of the high
+depths by a factor 8; more right answers above it win them back, so a single slip cannot sink a
+strong learner (Pix inference would invalidate the rest of the tube for good).
+
+Reported level.  Depth d maps to the Pix level of "every skill ≤ d validated": the exact pix
+``depth_pix[d]`` of the competence, floored and capped by the scoring rules (``max_level``,
+default 6).  The posterior over d is pushed onto these reported levels R; the prior is uniform over
+the distinct reported levels.  So the level the engine is confident about is by construction what
+the pix say, even when a level has a single skill (4 pix) or levels above the cap exist.
+
+Selection.  Candidates are skills that are playable and untested under Pix tube inference (one
+challenge per skill; a skill already implied by an answer in its tube is not asked), with the
+timed-spacing rule.  An answer's likelihood depends only on the skill's level, so the expected
+information gain I(answer; R) is computed once per candidate level; the skill is drawn uniformly
+among the candidates within ``gain_tolerance`` of the best gain (randomesque exposure control:
+every skill of the chosen level shares the exposure), then a challenge uniformly among its
+playable ones.
+
+Stop when P(R = r) ≥ ``confidence`` for some r, when the best remaining gain is below
+``min_gain`` bits (or nothing is left), or after ``max_length`` answers.
+
+Knowledge output.  ``knowledge`` validates every active skill up to the most probable depth d̂
+within the most probable reported level, and invalidates every skill above it
+(``inference.knowledge_from_depth``), so scoring these elements gives exactly the reported level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pix_lti.engine.catalog import Catalog, CompetenceSlice
+from pix_lti.engine.inference import SliceKnowledge, knowledge_from_depth, slice_knowledge
+from pix_lti.engine.scoring import score_from_exact_pix
+from pix_lti.engine.selection.base import pick_challenge, require_competence, timed_filter
+from pix_lti.engine.types import (
+    DEFAULT_MAX_REACHABLE_LEVEL,
+    AssessmentState,
+    KnowledgeElement,
+    Selection,
+    StopReason,
+)
+
+FloatArray = NDArray[np.float64]
+
+
+def _entropy(p: FloatArray) -> FloatArray:
+    """Binary entropy in bits, elementwise (0 at p ∈ {0, 1})."""
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    return -(q * np.log2(q) + (1 - q) * np.log2(1 - q))
+
+
+@dataclass(frozen=True, eq=False)
+class _DepthModel:
+    """Per competence and cap: depths, their reported levels, the prior and aggregation matrix."""
+
+    reported: NDArray[np.int64]  # depth → reported level
+    levels: NDArray[np.int64]  # distinct reported levels, increasing
+    to_level: FloatArray  # (depths × distinct levels) 0/1 aggregation
+    log_prior: FloatArray  # over depths
+
+
+@lru_cache(maxsize=256)
+def _depth_model(sl: CompetenceSlice, max_level: int) -> _DepthModel:
+    depths = range(sl.max_level + 1)
+    reported = np.array(
+        [score_from_exact_pix(sl.code, sl.depth_pix[d], max_level).level for d in depths], dtype=np.int64
+    )
+    levels = np.unique(reported)
+    to_level = (reported[:, None] == levels[None, :]).astype(np.float64)
+    # Uniform over reported levels, shared equally by the depths that report the same level.
+    prior = (to_level / to_level.sum(axis=0)[None, :]).sum(axis=1) / len(levels)
+    return _DepthModel(reported=reported, levels=levels, to_level=to_level, log_prior=np.log(prior))
+
+
+@dataclass(frozen=True)
+class Posterior:
+    depth: FloatArray  # P(d) for d = 0..D
+    level: FloatArray  # P(R = r) over ``levels``
+    levels: NDArray[np.int64]
+    model: _DepthModel
+
+    @property
+    def best_level(self) -> int:
+        return int(self.levels[int(np.argmax(self.level))])
+
+    @property
+    def confidence(self) -> float:
+        return float(self.level.max())
+
+    @property
+    def best_depth(self) -> int:
+        """Most probable depth among those reporting the most probable level."""
+        masked = np.where(self.model.reported == self.best_level, self.depth, -1.0)
+        return int(np.argmax(masked))
+
+    @property
+    def expected_level(self) -> float:
+        return float(self.level @ self.levels)
+
+    def level_probabilities(self, max_level: int) -> tuple[float, ...]:
+        out = np.zeros(max_level + 1)
+        out[self.levels] = self.level
+        return tuple(float(x) for x in out)
+
+
+@dataclass(frozen=True)
+class BayesianSelector:
+    """Posterior over the level with slip/guess answers, information-gain selection."""
+
+    slip: float = 0.10
+    guess: float = 0.20
+    confidence: float = 0.95
+    max_length: int = 20
+    min_gain: float = 0.01  # bits
+    gain_tolerance: float = 0.0  # relative: candidates within it of the best gain are drawn from
+    max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
+    name: str = "bayesian"
+
+    def __post_init__(self) -> None:
+        if not (0 < self.slip < 0.5 and 0 < self.guess < 0.5 and self.guess < 1 - self.slip):
+            raise ValueError("need 0 < slip, guess < 0.5")
+        if not 0.5 < self.confidence < 1:
+            raise ValueError("confidence must be in (0.5, 1)")
+
+    # -- model -------------------------------------------------------------------------------
+    def p_right_by_depth(self, skill_levels: NDArray[np.int64], n_depths: int) -> FloatArray:
+        """P(right | depth) for skills of the given levels: (len(levels) × depths)."""
+        known = np.arange(n_depths)[None, :] >= skill_levels[:, None]
+        return np.where(known, 1.0 - self.slip, self.guess)
+
+    def posterior(self, k: SliceKnowledge) -> Posterior:
+        model = _depth_model(k.sl, self.max_level)
+        log_post = model.log_prior.copy()
+        if k.evidence:
+            locals_, rights = zip(*k.evidence)
+            p1 = self.p_right_by_depth(k.sl.level[list(locals_)], len(log_post))
+            right = np.array(rights, dtype=bool)[:, None]
+            log_post += np.log(np.where(right, p1, 1.0 - p1)).sum(axis=0)
+        post = np.exp(log_post - log_post.max())
+        post /= post.sum()
+        return Posterior(depth=post, level=post @ model.to_level, levels=model.levels, model=model)
+
+    def gains(self, post: Posterior, skill_levels: NDArray[np.int64]) -> FloatArray:
+        """Expected information gain I(answer; reported level), in bits, for each skill level."""
+        p1 = self.p_right_by_depth(skill_levels, len(post.depth))  # (L × D)
+        joint_right = p1 * post.depth[None, :]  # P(right, d)
+        by_level_right = joint_right @ post.model.to_level  # P(right, R = r)
+        p_right = by_level_right.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cond = np.where(post.level[None, :] > 0, by_level_right / post.level[None, :], 0.0)
+        return _entropy(p_right) - (_entropy(cond) * post.level[None, :]).sum(axis=1)
+
+    # -- selector interface ------------------------------------------------------------------
+    def _state(self, catalog: Catalog, state: AssessmentState) -> tuple[SliceKnowledge, Posterior]:
+        sl = require_competence(catalog, state)
+        k = slice_knowledge(catalog, sl, state.answers, state.knowledge)
+        return k, self.posterior(k)
+
+    def next_challenge(
+        self, catalog: Catalog, state: AssessmentState, rng: np.random.Generator
+    ) -> Selection:
+        k, post = self._state(catalog, state)
+        sl = k.sl
+
+        def stop(reason: StopReason) -> Selection:
+            return Selection(
+                None,
+                reason,
+                estimate=post.expected_level,
+                confidence=post.confidence,
+                level_probabilities=post.level_probabilities(self.max_level),
+            )
+
+        if sl.n_skills == 0:
+            return stop(StopReason.NO_CANDIDATE)
+        if post.confidence >= self.confidence:
+            return stop(StopReason.CONFIDENT)
+        if k.n_answers >= self.max_length:
+            return stop(StopReason.MAX_LENGTH)
+        mask = timed_filter(sl, sl.playable & k.untested(), k.last_timed)
+        cands = np.flatnonzero(mask)
+        if cands.size == 0:
+            return stop(StopReason.NO_CANDIDATE)
+        cand_levels = sl.level[cands]
+        distinct, inverse = np.unique(cand_levels, return_inverse=True)
+        gain = self.gains(post, distinct)[inverse]
+        best = float(gain.max())
+        if best < self.min_gain:
+            return stop(StopReason.NO_INFORMATIVE)
+        pool = cands[gain >= best * (1.0 - self.gain_tolerance) - 1e-12]
+        skill = int(pool[rng.integers(pool.size)])
+        ci = pick_challenge(sl, skill, k.last_timed, rng)
+        return Selection(
+            catalog.challenges[ci].id,
+            None,
+            estimate=post.expected_level,
+            confidence=post.confidence,
+            level_probabilities=post.level_probabilities(self.max_level),
+        )
+
+    def knowledge(self, catalog: Catalog, state: AssessmentState) -> tuple[KnowledgeElement, ...]:
+        k, post = self._state(catalog, state)
+        if k.sl.n_skills == 0:
+            return ()
+        return knowledge_from_depth(k, post.best_depth)

@@ -1,0 +1,170 @@
+"""``flash``: the certification engine (issue 4 §5c), one ability θ across all competences.
+
+Estimation.  2PL items, P(right) = 1 / (1 + exp(a (b − θ))); θ is the EAP (posterior mean) on a
+grid (−4.5 … 4.5 by 0.1) with a N(0, 1) prior; ``confidence`` in the result is the posterior SD.
+
+Selection, at every step, among playable challenges:
+1. one question per tube: no challenge from a tube already answered;
+2. every competence is visited before any repeats: while some competence (with an eligible
+   challenge) is unvisited, only unvisited competences are eligible;
+3. no competence twice within 2 answers: the competences of the last ``competence_gap`` (2)
+   answers are excluded (relaxed only if nothing else is left);
+4. no timed challenge right after a timed one (relaxed if nothing else is left);
+5. rank by Fisher information a² P (1 − P) at θ̂ and draw uniformly among the top ``top_k`` (5);
+6. stop after ``length`` (32) answers, or when nothing is eligible.
+
+θ → pix and levels (``theta_knowledge`` / ``theta_scores``).  A skill's difficulty on the θ scale
+is the median b of its playable challenges (``Catalog.sk_difficulty``); at ability θ a skill is
+validated when θ ≥ its difficulty (the learner answers its challenges right at least half the
+time) and invalidated otherwise.  These knowledge elements are scored with the ordinary Pix rules
+(``scoring.py``), which gives the pix and level per competence and the total out of 1024.  The
+mapping is monotone in θ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pix_lti.engine.catalog import Catalog
+from pix_lti.engine.irt import eap, fisher_information, log_likelihood, normal_log_prior, theta_grid
+from pix_lti.engine.scoring import score_profile
+from pix_lti.engine.types import (
+    DEFAULT_MAX_REACHABLE_LEVEL,
+    AssessmentState,
+    KnowledgeElement,
+    KnowledgeSource,
+    KnowledgeStatus,
+    ProfileScore,
+    Selection,
+    StopReason,
+)
+
+
+@dataclass(frozen=True)
+class ThetaEstimate:
+    theta: float
+    sd: float
+    n_answers: int
+
+
+@dataclass(frozen=True)
+class FlashSelector:
+    length: int = 32
+    top_k: int = 5
+    competence_gap: int = 2
+    prior_mean: float = 0.0
+    prior_sd: float = 1.0
+    name: str = "flash"
+    grid: NDArray[np.float64] = field(default_factory=theta_grid, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.length < 1 or self.top_k < 1 or self.competence_gap < 0 or self.prior_sd <= 0:
+            raise ValueError("invalid flash configuration")
+
+    def _answered(self, catalog: Catalog, state: AssessmentState) -> tuple[list[int], list[bool]]:
+        """Catalog indices and outcomes of the answers that count (known challenges, and of the
+        state's competence when one is set)."""
+        idx: list[int] = []
+        right: list[bool] = []
+        comp = None if state.competence is None else catalog.competences.index(state.competence)
+        for a in state.answers:
+            ci = catalog.challenge_index.get(a.challenge_id)
+            if ci is None or (comp is not None and catalog.ch_competence[ci] != comp):
+                continue
+            idx.append(ci)
+            right.append(a.result.is_success)
+        return idx, right
+
+    def estimate_from(self, catalog: Catalog, idx: list[int], right: list[bool]) -> ThetaEstimate:
+        log_post = normal_log_prior(self.grid, self.prior_mean, self.prior_sd)
+        if idx:
+            arr = np.array(idx, dtype=np.int64)
+            log_post = log_post + log_likelihood(self.grid, catalog.ch_a[arr], catalog.ch_b[arr], right)
+        theta, sd = eap(self.grid, log_post)
+        return ThetaEstimate(theta, sd, len(idx))
+
+    def estimate(self, catalog: Catalog, state: AssessmentState) -> ThetaEstimate:
+        return self.estimate_from(catalog, *self._answered(catalog, state))
+
+    def eligible(self, catalog: Catalog, state: AssessmentState, idx: list[int]) -> NDArray[np.bool_]:
+        """Mask over catalog challenges allowed by the content rules 1–4."""
+        mask = catalog.ch_playable.copy()
+        if state.competence is not None:
+            mask &= catalog.ch_competence == catalog.competences.index(state.competence)
+        if not idx:
+            return mask
+        arr = np.array(idx, dtype=np.int64)
+        used_tubes = np.zeros(len(catalog.tubes), dtype=bool)
+        used_tubes[catalog.ch_tube[arr]] = True
+        mask &= ~used_tubes[catalog.ch_tube]
+        visits = np.bincount(catalog.ch_competence[arr], minlength=len(catalog.competences))
+        open_comps = np.unique(catalog.ch_competence[mask])
+        unvisited = open_comps[visits[open_comps] == 0]
+        if unvisited.size:
+            allowed = np.zeros(len(catalog.competences), dtype=bool)
+            allowed[unvisited] = True
+            mask &= allowed[catalog.ch_competence]
+        if self.competence_gap:
+            recent = np.zeros(len(catalog.competences), dtype=bool)
+            recent[catalog.ch_competence[arr[-self.competence_gap :]]] = True
+            spaced = mask & ~recent[catalog.ch_competence]
+            if spaced.any():
+                mask = spaced
+        if catalog.ch_timed[idx[-1]]:
+            untimed = mask & ~catalog.ch_timed
+            if untimed.any():
+                mask = untimed
+        return mask
+
+    def next_challenge(
+        self, catalog: Catalog, state: AssessmentState, rng: np.random.Generator
+    ) -> Selection:
+        idx, right = self._answered(catalog, state)
+        est = self.estimate_from(catalog, idx, right)
+        if len(idx) >= self.length:
+            return Selection(None, StopReason.MAX_LENGTH, estimate=est.theta, confidence=est.sd)
+        cands = np.flatnonzero(self.eligible(catalog, state, idx))
+        if cands.size == 0:
+            return Selection(None, StopReason.NO_CANDIDATE, estimate=est.theta, confidence=est.sd)
+        info = fisher_information(est.theta, catalog.ch_a[cands], catalog.ch_b[cands])
+        k = min(self.top_k, cands.size)
+        top = cands[np.argpartition(-info, k - 1)[:k]] if k < cands.size else cands
+        top = np.sort(top)  # argpartition order is unspecified: sort for determinism
+        ci = int(top[rng.integers(top.size)])
+        return Selection(catalog.challenges[ci].id, None, estimate=est.theta, confidence=est.sd)
+
+    def knowledge(self, catalog: Catalog, state: AssessmentState) -> tuple[KnowledgeElement, ...]:
+        theta = self.estimate(catalog, state).theta
+        comps = None if state.competence is None else {state.competence}
+        return theta_knowledge(catalog, theta, comps)
+
+
+def theta_knowledge(
+    catalog: Catalog, theta: float, competences: set[str] | None = None
+) -> tuple[KnowledgeElement, ...]:
+    """Knowledge elements at ability θ: an active skill is validated iff θ ≥ its difficulty."""
+    out = []
+    for code in catalog.competences:
+        if competences is not None and code not in competences:
+            continue
+        sl = catalog.slice(code)
+        validated = catalog.sk_difficulty[sl.skill_global] <= theta
+        for sid, ok in zip(sl.skill_ids, validated.tolist()):
+            out.append(
+                KnowledgeElement(
+                    skill_id=sid,
+                    status=KnowledgeStatus.VALIDATED if ok else KnowledgeStatus.INVALIDATED,
+                    source=KnowledgeSource.ESTIMATED,
+                )
+            )
+    return tuple(out)
+
+
+def theta_scores(
+    catalog: Catalog, theta: float, max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
+) -> ProfileScore:
+    """Pix per competence, levels and total at ability θ (see the module docstring)."""
+    return score_profile(catalog, theta_knowledge(catalog, theta), max_level)
