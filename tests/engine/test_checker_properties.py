@@ -58,6 +58,12 @@ def test_the_pipeline_is_idempotent(text: str, tolerances: frozenset[str]) -> No
 
 
 @given(ANY_TEXT)
+def test_t1_and_t2_commute(text: str) -> None:
+    base = base_normalize(text)
+    assert apply_t1(apply_t2(base)) == apply_t2(apply_t1(base))
+
+
+@given(ANY_TEXT)
 def test_t1_output_has_no_space_and_no_combining_mark(text: str) -> None:
     out = apply_t1(text)
     assert not any(c.isspace() for c in out)

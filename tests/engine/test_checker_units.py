@@ -104,6 +104,11 @@ def test_qroc_t3_allows_a_quarter_of_the_variant_length() -> None:
     assert result(spec4, "abcdx") == OK  # one insertion, measured against the variant's length
     assert result(spec4, "abef") == KO
     assert result(spec4, "abcdxy") == KO
+    # The allowance comes from the variant, not from the answer: 2 deletions from 8 letters are
+    # fine (2 ≤ ⌊8/4⌋) although they are a third of the 6-letter answer; 2 insertions into 7
+    # letters are not (2 > ⌊7/4⌋) although they are under a quarter of the 9-letter answer.
+    assert result(spec, "abcdef") == OK
+    assert result(SolutionSpec.qroc(["abcdefg"], tolerances={"T3"}), "abcdefgxy") == KO
     spec3 = SolutionSpec.qroc(["abc"], tolerances={"T3"})  # 3 letters: 0.75 edit → none
     assert result(spec3, "abd") == KO
 

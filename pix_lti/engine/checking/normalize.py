@@ -7,11 +7,13 @@ Pipeline, applied identically to the student's answer and to every accepted vari
    visible text typed on a phone, pasted from a word processor or written in YAML must compare
    equal before any tolerance is considered, and a stray trailing space is never a wrong answer.
 2. T2 (if enabled) *before* T1: drop every character that is not a letter (with its combining
-   marks), a digit or a space, then collapse runs of spaces.  Running T2 first means punctuation
-   is removed while word boundaries still exist, so ``"l'été"`` → ``"lété"`` and ``"l ete"`` keep
-   the same letters; T1 then removes the spaces of both and they compare equal (``"lete"``).
-   Running T1 first would be equivalent for letters but T2 would have nothing left to collapse,
-   and accent stripping must see the composed letters that T2 keeps.
+   marks), a digit or a space, then collapse runs of spaces.  Punctuation is thus removed while
+   word boundaries still exist: ``"l'été"`` → ``"lété"`` and ``"l ete"`` keeps its letters; T1
+   then removes the spaces of both and they compare equal (``"lete"``).  With T2 alone they
+   differ ("lété" vs "l ete"), as they should: T2 forgives punctuation, not accents or spaces.
+   Because T2 removes (rather than replaces by a space) and T1 removes all spaces, the two steps
+   commute — a property test checks T1∘T2 = T2∘T1 — so the fixed order is a convention, not a
+   trap; it is documented so that T2-only results are predictable.
 3. T1 (if enabled): case-fold, strip accents (NFD, drop combining marks, NFC again) and remove
    all whitespace.
 
