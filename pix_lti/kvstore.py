@@ -114,8 +114,9 @@ class SqlStore:
                 index_elements=[KeyValueEntry.key],
                 set_={"counter": 1, "expires_at": stmt.excluded.expires_at},
                 where=KeyValueEntry.expires_at <= now,
-            )
-            return session.execute(stmt).rowcount == 1
+            ).returning(KeyValueEntry.key)
+            # RETURNING yields the row only when it was inserted or taken over (rowcount is unreliable for upserts).
+            return session.execute(stmt).scalar() is not None
 
     def incr(self, key: str, ttl_seconds: int) -> int:
         now = self._clock()
@@ -135,7 +136,8 @@ class SqlStore:
 
     def purge_expired(self) -> int:
         with self._database.transaction() as session:
-            return session.execute(delete(KeyValueEntry).where(KeyValueEntry.expires_at <= self._clock())).rowcount
+            expired = delete(KeyValueEntry).where(KeyValueEntry.expires_at <= self._clock()).returning(KeyValueEntry.key)
+            return len(session.execute(expired).all())
 
     def ping(self) -> None:
         self._database.ping()
