@@ -14,7 +14,12 @@ class LineDict(dict[str, Any]):
     line: int | None = None
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when available (about 10x faster on a 3,000-challenge pack); the constructor stays the
+# Python SafeConstructor, so the behaviour (and our mapping constructor below) is the same.
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeBase):  # type: ignore[misc, valid-type]
     """SafeLoader (no arbitrary objects) whose mappings carry their line number."""
 
 

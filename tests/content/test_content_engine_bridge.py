@@ -103,7 +103,6 @@ def _accepted_for(v: ChallengeVersion, key: str, loc: str) -> list[str]:
     return [variant for group in v.solution for variant in group[loc]]
 
 
-@pytest.mark.slow
 def test_every_demo_challenge_accepts_its_solution_and_refuses_a_wrong_answer(db_session: Session) -> None:
     load_pack_folder(db_session, DEMO)
     versions = db_session.scalars(
