@@ -114,3 +114,24 @@ def db_session(app: Flask) -> Iterator[Session]:
     session = app.extensions["pix_lti.db"].session_factory()
     yield session
     session.close()
+
+
+DEMO_PACK = "crcn-demo"
+
+
+@pytest.fixture(scope="session")
+def demo_content(database: Database) -> str:
+    """The demo pack loaded once for the whole run (committed, outside the per-test transactions); returns its key."""
+    from pathlib import Path
+
+    from sqlalchemy.orm import sessionmaker
+
+    from pix_lti.content.loader import load_pack_folder
+
+    session = sessionmaker(bind=database.engine)()
+    try:
+        load_pack_folder(session, Path(__file__).resolve().parent.parent / "content" / DEMO_PACK)
+        session.commit()
+    finally:
+        session.close()
+    return DEMO_PACK

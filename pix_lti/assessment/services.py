@@ -1,0 +1,413 @@
+"""Taking a test: start or resume, the next challenge, recording an answer exactly once, knowledge and scores.
+
+Services receive a session and only flush; the request's end commits. Every decision about what to ask comes from the
+pure engine, fed with plain data built here from the database.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pix_lti import engine
+from pix_lti.assessment import catalogs
+from pix_lti.assessment.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    AssessmentType,
+    CompetenceReset,
+    KnowledgeElement,
+)
+from pix_lti.content import engine_bridge
+from pix_lti.content.models import ChallengeVersion
+from pix_lti.db import utcnow
+from pix_lti.engine import rules
+from pix_lti.engine.checker import check_answer
+from pix_lti.identity.models import User
+
+MAX_ANSWER_CHARS = 500  # per field; longer is refused (422), nothing stored
+TIMER_GRACE_SECONDS = 5  # network and rendering delay allowed after a timer ends
+
+
+class AssessmentError(Exception):
+    """A request that cannot be honoured; ``status`` is the HTTP status the view answers with."""
+
+    status = 409
+
+
+class NotCurrentChallenge(AssessmentError):
+    status = 409
+
+
+class AssessmentFinished(AssessmentError):
+    status = 409
+
+
+class InvalidAnswer(AssessmentError):
+    status = 422
+
+
+class NotYetImprovable(AssessmentError):
+    status = 409
+
+    def __init__(self, available_at: datetime):
+        super().__init__(available_at.isoformat())
+        self.available_at = available_at
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer: Answer
+    duplicate: bool  # True when the same answer was already recorded (double click, network retry)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Knowledge of a learner
+
+
+def _to_engine(ke: KnowledgeElement) -> engine.KnowledgeElement:
+    return engine.KnowledgeElement(skill_id=ke.skill_id, status=ke.status, source=ke.source,
+                                   challenge_id=ke.challenge_id)
+
+
+def current_knowledge(session: Session, user_id: int, competence: str | None = None,
+                      exclude_assessment_id: int | None = None) -> dict[str, KnowledgeElement]:
+    """The learner's latest knowledge element per skill (a later assessment supersedes an earlier one), ignoring what
+    a reset of the competence wiped out."""
+    query = select(KnowledgeElement).where(KnowledgeElement.user_id == user_id)
+    if competence is not None:
+        query = query.where(KnowledgeElement.competence_code == competence)
+    if exclude_assessment_id is not None:
+        query = query.where(KnowledgeElement.assessment_id != exclude_assessment_id)
+    resets = {code: at for code, at in session.execute(
+        select(CompetenceReset.competence_code, CompetenceReset.reset_at).where(CompetenceReset.user_id == user_id))}
+    latest: dict[str, KnowledgeElement] = {}
+    for ke in session.scalars(query.order_by(KnowledgeElement.assessment_id, KnowledgeElement.id)):
+        reset_at = resets.get(ke.competence_code)
+        if reset_at is not None and ke.created_at <= reset_at:
+            continue
+        latest[ke.skill_id] = ke
+    return latest
+
+
+def profile_score(session: Session, user_id: int, catalog: engine.Catalog, max_level: int) -> engine.ProfileScore:
+    elements = [_to_engine(ke) for ke in current_knowledge(session, user_id).values()]
+    return engine.score_profile(catalog, elements, max_level=max_level)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Competence evaluations
+
+
+def _latest_competence_assessment(session: Session, user_id: int, competence: str) -> Assessment | None:
+    return session.scalar(
+        select(Assessment).where(Assessment.user_id == user_id, Assessment.competence_code == competence,
+                                 Assessment.type == AssessmentType.COMPETENCE_EVALUATION)
+        .order_by(Assessment.id.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class CompetenceState:
+    """Where a learner stands on one competence: what the profile page offers."""
+
+    assessment: Assessment | None
+    status: str  # "not_started", "started", "completed"
+    improvable_at: datetime | None  # completed: when a retry opens
+    resettable_at: datetime | None  # when a reset is allowed
+
+
+def competence_state(session: Session, user_id: int, competence: str) -> CompetenceState:
+    latest = _latest_competence_assessment(session, user_id, competence)
+    if latest is None:
+        return CompetenceState(None, "not_started", None, None)
+    reset = session.scalar(select(CompetenceReset.reset_at).where(
+        CompetenceReset.user_id == user_id, CompetenceReset.competence_code == competence))
+    if reset is not None and reset >= latest.created_at:
+        return CompetenceState(None, "not_started", None, None)
+    last_activity = latest.completed_at or latest.updated_at
+    resettable = rules.resettable_at(last_activity)
+    if latest.status is AssessmentStatus.COMPLETED:
+        return CompetenceState(latest, "completed", rules.improvable_at(latest.completed_at), resettable)
+    return CompetenceState(latest, "started", None, resettable)
+
+
+def start_competence_evaluation(session: Session, user: User, competence: str, *, pack_key: str,
+                                max_level: int, now: datetime | None = None) -> Assessment:
+    """Resume the started test of ``competence``, or start one (a retry of a finished one only after 4 days)."""
+    now = now or utcnow()
+    catalog = catalogs.full_catalog(session, pack_key)
+    catalog.slice(competence)  # raises KeyError for an unknown competence
+    state = competence_state(session, user.id, competence)
+    improving_since = None
+    if state.status == "started":
+        assert state.assessment is not None
+        return state.assessment
+    if state.status == "completed":
+        assert state.improvable_at is not None
+        if now < state.improvable_at:
+            raise NotYetImprovable(state.improvable_at)
+        improving_since = now
+    assessment = Assessment(user_id=user.id, type=AssessmentType.COMPETENCE_EVALUATION, pack_key=pack_key,
+                            competence_code=competence, selector=engine.DEFAULT_SELECTOR,
+                            seed=secrets.randbits(31), improving_since=improving_since, created_at=now, updated_at=now)
+    session.add(assessment)
+    session.flush()
+    advance(session, assessment, catalog, max_level=max_level, now=now)
+    return assessment
+
+
+def reset_competence(session: Session, user: User, competence: str, now: datetime | None = None) -> None:
+    """Wipe the learner's knowledge of ``competence`` (allowed 7 days after the last activity on it)."""
+    now = now or utcnow()
+    state = competence_state(session, user.id, competence)
+    if state.resettable_at is None or now < state.resettable_at:
+        raise NotYetImprovable(state.resettable_at or now)
+    if state.assessment is not None and state.assessment.status is AssessmentStatus.STARTED:
+        state.assessment.status = AssessmentStatus.ABORTED
+        state.assessment.current_challenge_id = None
+    existing = session.scalar(select(CompetenceReset).where(
+        CompetenceReset.user_id == user.id, CompetenceReset.competence_code == competence))
+    if existing is None:
+        session.add(CompetenceReset(user_id=user.id, competence_code=competence, reset_at=now))
+    else:
+        existing.reset_at = now
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Selection
+
+
+def _engine_answers(assessment: Assessment, catalog: engine.Catalog, competence: str | None) -> tuple[engine.Answer, ...]:
+    answers = []
+    for answer in assessment.answers:
+        if competence is None or catalog.competence_of(answer.challenge_id) == competence:
+            answers.append(engine.Answer(answer.challenge_id, answer.result))
+    return tuple(answers)
+
+
+def kept_knowledge(session: Session, assessment: Assessment, competence: str,
+                   skills: Iterable[str] | None = None) -> tuple[engine.KnowledgeElement, ...]:
+    """Knowledge from earlier assessments the engine starts from. When improving a finished competence, older failures
+    become testable again: only validated elements are kept."""
+    previous = current_knowledge(session, assessment.user_id, competence, exclude_assessment_id=assessment.id)
+    allowed = set(skills) if skills is not None else None
+    kept = []
+    for ke in previous.values():
+        if allowed is not None and ke.skill_id not in allowed:
+            continue
+        if assessment.improving_since is not None and ke.status != "validated":
+            continue
+        kept.append(_to_engine(ke))
+    return tuple(kept)
+
+
+def _rng(assessment: Assessment) -> np.random.Generator:
+    # One stream per (assessment, step): replaying an assessment makes the same choices.
+    return np.random.default_rng([assessment.seed, assessment.answer_count])
+
+
+def test_catalog(session: Session, assessment: Assessment) -> engine.Catalog:
+    """The catalog the engine selects from for this assessment (the target profile's skills for a campaign)."""
+    if assessment.type is AssessmentType.CAMPAIGN and assessment.campaign_participation_id is not None:
+        from pix_lti.orga.models import CampaignParticipation
+
+        participation = session.get(CampaignParticipation, assessment.campaign_participation_id)
+        profile = participation.campaign.target_profile if participation else None
+        if profile is not None:
+            return catalogs.target_catalog(session, assessment.pack_key, profile.tubes)
+    return catalogs.full_catalog(session, assessment.pack_key)
+
+
+def _competences_to_assess(assessment: Assessment, catalog: engine.Catalog) -> Sequence[str]:
+    if assessment.type is AssessmentType.COMPETENCE_EVALUATION:
+        assert assessment.competence_code is not None
+        return [assessment.competence_code]
+    return catalog.competences
+
+
+def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *, max_level: int,
+            now: datetime) -> None:
+    """Choose the next challenge (or finish), store the knowledge the engine now has, update the assessment."""
+    selector = engine.get_selector(assessment.selector)
+    chosen: str | None = None
+    stop_reason: str | None = None
+    for competence in _competences_to_assess(assessment, catalog):
+        state = engine.AssessmentState(
+            competence=competence,
+            answers=_engine_answers(assessment, catalog, competence),
+            knowledge=kept_knowledge(session, assessment, competence,
+                                     skills=catalog.slice(competence).skill_ids),
+        )
+        selection = selector.next_challenge(catalog, state, _rng(assessment))
+        if selection.challenge_id is not None:
+            chosen = selection.challenge_id
+            assessment.competence_code = competence if assessment.type is AssessmentType.CAMPAIGN else \
+                assessment.competence_code
+            break
+        stop_reason = str(selection.stop_reason) if selection.stop_reason else None
+    if chosen is None:
+        assessment.status = AssessmentStatus.COMPLETED
+        assessment.completed_at = now
+        assessment.current_challenge_id = None
+        assessment.current_challenge_version_id = None
+        assessment.current_challenge_shown_at = None
+        assessment.stop_reason = stop_reason
+    else:
+        version = engine_bridge.current_version(session, assessment.pack_key, chosen)
+        assessment.current_challenge_id = chosen
+        assessment.current_challenge_version_id = version.id
+        assessment.current_challenge_shown_at = None
+    assessment.updated_at = now
+    session.flush()
+
+
+def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Catalog, competence: str,
+                    now: datetime) -> None:
+    """Replace this assessment's knowledge of ``competence`` with the engine's current view of it."""
+    selector = engine.get_selector(assessment.selector)
+    tested = catalog.slice(competence)
+    state = engine.AssessmentState(competence=competence,
+                                   answers=_engine_answers(assessment, catalog, competence),
+                                   knowledge=kept_knowledge(session, assessment, competence, skills=tested.skill_ids))
+    elements = selector.knowledge(catalog, state)
+    session.execute(delete(KnowledgeElement).where(KnowledgeElement.assessment_id == assessment.id,
+                                                   KnowledgeElement.competence_code == competence))
+    # Pix are counted on the whole référentiel, whatever subset the test ran on.
+    whole = catalogs.full_catalog(session, assessment.pack_key).slice(competence)
+    for ke in elements:
+        if ke.skill_id not in tested.local_index:
+            continue
+        local = whole.local_index.get(ke.skill_id)
+        pix = float(whole.pix_value[local]) if ke.validated and local is not None else 0.0
+        session.add(KnowledgeElement(user_id=assessment.user_id, assessment_id=assessment.id,
+                                     competence_code=competence, skill_id=ke.skill_id, status=str(ke.status),
+                                     source=str(ke.source), challenge_id=ke.challenge_id, earned_pix=pix,
+                                     created_at=now))
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Answering
+
+
+def lock_assessment(session: Session, assessment_id: int, user_id: int) -> Assessment | None:
+    """The learner's own assessment, locked for the rest of the transaction (concurrent submits queue up)."""
+    return session.scalar(select(Assessment).where(Assessment.id == assessment_id, Assessment.user_id == user_id)
+                          .with_for_update())
+
+
+def mark_shown(assessment: Assessment, now: datetime) -> None:
+    """The current challenge's clock starts the first time it is shown (resuming does not restart it)."""
+    if assessment.current_challenge_shown_at is None:
+        assessment.current_challenge_shown_at = now
+
+
+def parse_answer(version: ChallengeVersion, form: Mapping[str, Any]) -> Any:
+    """The answer value from the submitted form, validated against the challenge's shape (422 when malformed)."""
+    def text(name: str) -> str:
+        value = form.get(name, "")
+        if not isinstance(value, str) or len(value) > MAX_ANSWER_CHARS:
+            raise InvalidAnswer(name)
+        return value
+
+    if version.type == "QCU":
+        return text("answer")
+    if version.type == "QCM":
+        values = form.getlist("answer") if hasattr(form, "getlist") else form.get("answer", [])
+        if len(values) > 20 or any(len(v) > 4 for v in values):
+            raise InvalidAnswer("answer")
+        return sorted(set(values), key=lambda v: (len(v), v))
+    if version.type == "QROC":
+        return text("answer")
+    keys = [field["key"] for field in version.inputs]
+    return {key: text(f"answer-{key}") for key in keys}
+
+
+def submit_answer(
+    session: Session,
+    assessment: Assessment,
+    *,
+    challenge_id: str,
+    form: Mapping[str, Any],
+    skipped: bool,
+    focused_out: bool,
+    locale: str,
+    max_level: int,
+    now: datetime | None = None,
+) -> AnswerOutcome:
+    """Record the answer to the current challenge once, check it, update knowledge and pick what comes next."""
+    now = now or utcnow()
+    existing = session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                   Answer.challenge_id == challenge_id))
+    if existing is not None:
+        return AnswerOutcome(existing, duplicate=True)  # already answered: same result, stored once
+    if assessment.status is not AssessmentStatus.STARTED:
+        raise AssessmentFinished(str(assessment.id))
+    if challenge_id != assessment.current_challenge_id or assessment.current_challenge_version_id is None:
+        raise NotCurrentChallenge(challenge_id)
+    version = session.get(ChallengeVersion, assessment.current_challenge_version_id)
+    assert version is not None
+    value = None if skipped else parse_answer(version, form)
+    shown_at = assessment.current_challenge_shown_at or now
+    elapsed = max(0.0, (now - shown_at).total_seconds())
+    timed_out = version.timer is not None and not skipped and elapsed > version.timer + TIMER_GRACE_SECONDS
+    spec = engine_bridge.solution_spec(version, locale)
+    checked = check_answer(spec, value, skipped=skipped, timed_out=timed_out,
+                           focused_out=focused_out and version.focused)
+    answer = Answer(assessment_id=assessment.id, challenge_id=challenge_id, challenge_version_id=version.id,
+                    value=value, result=checked.result, result_details=dict(checked.fields) or None,
+                    locale=locale, time_spent_ms=int(elapsed * 1000), created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(answer)
+            session.flush()
+    except IntegrityError:
+        # A concurrent submit won the race (SQLite has no row lock): return what it stored.
+        existing = session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                       Answer.challenge_id == challenge_id))
+        assert existing is not None
+        return AnswerOutcome(existing, duplicate=True)
+    assessment.answers.append(answer) if answer not in assessment.answers else None
+    assessment.answer_count += 1
+    catalog = test_catalog(session, assessment)
+    store_knowledge(session, assessment, catalog, catalog.competence_of(challenge_id), now)
+    advance(session, assessment, catalog, max_level=max_level, now=now)
+    return AnswerOutcome(answer, duplicate=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Checkpoints and results
+
+
+def answers_to_review(assessment: Assessment) -> list[Answer]:
+    """The answers of the checkpoint due now (the last block of 5, or the rest when the test ended)."""
+    return list(assessment.answers[assessment.checkpoint_seen:])
+
+
+def checkpoint_due(assessment: Assessment) -> bool:
+    pending = assessment.answer_count - assessment.checkpoint_seen
+    if pending <= 0:
+        return False
+    return pending >= rules.CHECKPOINT_SIZE or assessment.status is AssessmentStatus.COMPLETED
+
+
+def close_checkpoint(assessment: Assessment) -> None:
+    assessment.checkpoint_seen = assessment.answer_count
+
+
+def improvable_at(assessment: Assessment) -> datetime | None:
+    return rules.improvable_at(assessment.completed_at) if assessment.completed_at else None
+
+
+def elapsed_since(start: datetime | None, now: datetime) -> timedelta:
+    return now - start if start else timedelta(0)

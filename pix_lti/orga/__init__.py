@@ -1,0 +1,1 @@
+"""Orga: organisations' campaigns, target profiles, participants and results (the Orga issue extends it)."""

@@ -1,0 +1,101 @@
+"""Campaigns and target profiles: the small real version the student journey needs (joining by code, the adaptive test
+over the target skills, sharing results). The Orga feature extends these with migrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pix_lti.db import Base, utcnow
+from pix_lti.identity.models import Organisation, User
+
+
+def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=24,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class CampaignType(enum.StrEnum):
+    ASSESSMENT = "ASSESSMENT"  # an adaptive test over a target profile
+    PROFILES_COLLECTION = "PROFILES_COLLECTION"  # collects the learner's 16-competence profile
+
+
+class ParticipationStatus(enum.StrEnum):
+    STARTED = "STARTED"
+    TO_SHARE = "TO_SHARE"  # test finished, results not yet sent to the organisation
+    SHARED = "SHARED"
+
+
+class TargetProfile(Base):
+    """The tubes a campaign assesses, each capped at a level: the target skills are those of these tubes up to the cap."""
+
+    __tablename__ = "target_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    pack_key: Mapped[str] = mapped_column(String(100))
+    tubes: Mapped[dict[str, int]] = mapped_column(JSON)  # tube name -> highest level included
+    is_public: Mapped[bool] = mapped_column(default=False)  # ready-made profiles every organisation may use
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    target_profile_id: Mapped[int | None] = mapped_column(ForeignKey("target_profiles.id"))
+    type: Mapped[CampaignType] = mapped_column(_str_enum(CampaignType, "campaign_type"))
+    code: Mapped[str] = mapped_column(String(9), unique=True)  # 6 letters + 3 digits, stored upper-case
+    title: Mapped[str] = mapped_column(String(255))
+    landing_text: Mapped[str] = mapped_column(Text, default="")  # the organisation's words on the landing page
+    external_id_label: Mapped[str | None] = mapped_column(String(255))  # e.g. "Numéro d'élève"; None: not asked
+    multiple_sendings: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    target_profile: Mapped[TargetProfile | None] = relationship()
+    stages: Mapped[list[CampaignStage]] = relationship(order_by="CampaignStage.threshold", cascade="all, delete-orphan")
+
+
+class CampaignStage(Base):
+    """A "palier": reached when the mastery rate is at least ``threshold`` percent."""
+
+    __tablename__ = "campaign_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    threshold: Mapped[int]  # 0..100
+    title: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class CampaignParticipation(Base):
+    __tablename__ = "campaign_participations"
+    __table_args__ = (Index("ix_campaign_participations_campaign_user", "campaign_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[ParticipationStatus] = mapped_column(_str_enum(ParticipationStatus, "participation_status"),
+                                                        default=ParticipationStatus.STARTED)
+    mastery_rate: Mapped[float | None]  # validated target skills / target skills, 0..1, set when finished
+    validated_skills: Mapped[int | None]
+    tested_skills: Mapped[int | None]
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # snapshot at sharing (per competence)
+    # A retry (multiple sendings) starts a new participation; the older one is kept, flagged improved.
+    is_improved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shared_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign] = relationship()
+    user: Mapped[User] = relationship()
