@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packfactory import write_pack
+from tests.content.packfactory import write_pack
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from packfactory import challenge, competence_file, write_pack
+from tests.content.packfactory import challenge, competence_file, write_pack
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -41,10 +41,12 @@ def version(session: Session, cid: str) -> ChallengeVersion:
 
 def test_load_twice_creates_nothing_new(db_session: Session, tmp_path: Path) -> None:
     root = write_pack(tmp_path)
+    before = counts(db_session)  # other packs (the session-wide demo pack) may already be loaded
     first = load_pack_folder(db_session, root)
     assert not first.unchanged and first.new_versions == 5
     after_first = counts(db_session)
-    assert after_first["Challenge"] == 5 and after_first["Skill"] == 2 and after_first["ContentMedia"] == 2
+    added = {name: after_first[name] - before[name] for name in after_first}
+    assert added["Challenge"] == 5 and added["Skill"] == 2 and added["ContentMedia"] == 2
     second = load_pack_folder(db_session, root)
     assert second.unchanged and second.release_id == first.release_id
     forced = load_pack_folder(db_session, root, force=True)  # a full re-sync also finds nothing to create

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from packfactory import PACK, challenge, competence_file, write_pack
+from tests.content.packfactory import PACK, challenge, competence_file, write_pack
 
 from pix_lti.content.reader import read_pack
 from pix_lti.content.schema import Issue
