@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pix_lti.db import Base, utcnow
@@ -80,7 +80,12 @@ class CampaignStage(Base):
 
 class CampaignParticipation(Base):
     __tablename__ = "campaign_participations"
-    __table_args__ = (Index("ix_campaign_participations_campaign_user", "campaign_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_campaign_participations_campaign_user", "campaign_id", "user_id"),
+        # One active (not improved) participation per learner and campaign, even when two "Je commence" race.
+        Index("uq_campaign_participations_active", "campaign_id", "user_id", unique=True,
+              sqlite_where=text("is_improved = 0"), postgresql_where=text("NOT is_improved")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
