@@ -2,43 +2,70 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from pix_lti.db import get_db
 from pix_lti.identity.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER_KEY = "user_id"
+SESSION_STAMP_KEY = "credentials_stamp"
+
+
+def credentials_stamp(user: User) -> str:
+    """A keyed digest of the password hash, kept in the session at login. A password change alters it, so the sessions
+    opened before the change (another device, a forgotten school computer) stop being valid."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def current_user() -> User | None:
     if "_current_user" not in g:
         user_id = session.get(SESSION_USER_KEY)
-        g._current_user = get_db().get(User, user_id) if isinstance(user_id, int) else None
+        user = get_db().get(User, user_id) if isinstance(user_id, int) else None
+        stamp = session.get(SESSION_STAMP_KEY)
+        # Every login path stores the stamp (log_in); a mismatch means the password changed since: end this session.
+        if user is not None and stamp is not None and not hmac.compare_digest(str(stamp), credentials_stamp(user)):
+            _fresh_session()
+            user = None
+        g._current_user = user
     return g._current_user
+
+
+def _fresh_session() -> None:
+    """Empty the session under a new id (against session fixation), keeping only the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    session.regenerate()  # type: ignore[attr-defined]
+    if locale:
+        session["locale"] = locale
 
 
 def log_in(user: User) -> None:
     """Bind ``user`` to a fresh session id (against session fixation), keeping the chosen language."""
-    locale = session.get("locale")
-    session.clear()
+    _fresh_session()
+    session[SESSION_USER_KEY] = user.id
+    session[SESSION_STAMP_KEY] = credentials_stamp(user)
+    g._current_user = user
+
+
+def refresh_login(user: User) -> None:
+    """After a password change: a new session id and stamp for this session (its other data, e.g. an LTI launch
+    context, is kept); the user's other sessions no longer match the stamp and end at their next request."""
     session.regenerate()  # type: ignore[attr-defined]
     session[SESSION_USER_KEY] = user.id
-    if locale:
-        session["locale"] = locale
+    session[SESSION_STAMP_KEY] = credentials_stamp(user)
     g._current_user = user
 
 
 def log_out() -> None:
-    locale = session.get("locale")
-    session.clear()
-    session.regenerate()  # type: ignore[attr-defined]
-    if locale:
-        session["locale"] = locale
+    _fresh_session()
     g._current_user = None
 
 

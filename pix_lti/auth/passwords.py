@@ -10,6 +10,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 
 def hash_password(password: str) -> str:
@@ -32,7 +33,7 @@ def password_problems(password: str) -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append("too_short")
-    if len(password) > 200:
+    if len(password) > MAX_PASSWORD_LENGTH:
         problems.append("too_long")
     if password.strip() != password or not password.strip():
         problems.append("spaces")
