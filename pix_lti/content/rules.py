@@ -23,6 +23,7 @@ from pix_lti.content.schema import (
 )
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SVG_ACTIVE = re.compile(r"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 MIN_PROPOSALS, MAX_PROPOSALS = 2, 8
 
 
@@ -257,3 +258,6 @@ def check_media_file(where: Where, field: str, media: MediaRef, root: Path) -> N
         where.error(f"{field}.file", f"missing media file {media.file!r}")
     elif not path.resolve().is_relative_to((root / "media").resolve()):
         where.error(f"{field}.file", f"media file {media.file!r} links outside the pack's media/ folder")
+    elif path.suffix.lower() == ".svg" and _SVG_ACTIVE.search(path.read_text(encoding="utf-8", errors="replace")):
+        # Media are shown to students from our origin: an SVG must be a picture, never a program.
+        where.error(f"{field}.file", f"SVG {media.file!r} contains a script, an event handler or a javascript: link")

@@ -193,3 +193,11 @@ def test_cli_validate_exit_status(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(bad)])
     assert result.exit_code == 1
     assert "competences/1.1.yaml" in result.output and "[qcu-1] solution" in result.output
+
+
+def test_svg_with_script_is_refused(tmp_path: Path) -> None:
+    root = write_pack(tmp_path)
+    (root / "media" / "pic.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>', encoding="utf-8")
+    _, report = read_pack(root)
+    assert any(e.entry == "qcu-1" and e.field == "illustration.file" and "script" in e.reason for e in report.errors)
