@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from pix_lti.content.engine_bridge import current_version, solution_spec
 from pix_lti.content.loader import load_pack_data, load_pack_folder
 from pix_lti.content.models import Challenge, ContentMedia
 from pix_lti.content.pix_import import read_pix_release
 from pix_lti.content.templating import answer_from_form
 from pix_lti.engine.checker import check_answer
-from pix_lti.content.engine_bridge import current_version, solution_spec
 from tests.content.packfactory import challenge, competence_file, write_pack
 from tests.factories import PASSWORD, make_user
 from tests.helpers import login
