@@ -13,10 +13,11 @@ Indexing conventions
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,7 @@ from pix_lti.engine.types import (
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+T = TypeVar("T")
 
 
 def competence_sort_key(code: str) -> tuple[int | str, ...]:
@@ -118,6 +120,7 @@ class Catalog:
         version: str = "",
     ) -> None:
         self.version = version
+        self._derived: dict[str, Any] = {}
         self.skills = skills
         self.challenges = challenges
         self.skill_index: dict[str, int] = {}
@@ -243,6 +246,14 @@ class Catalog:
             pix_value=pix_value,
             local_index={self.skills[i].id: j for j, i in enumerate(members)},
         )
+
+    def derived(self, key: str, build: Callable[[Catalog], T]) -> T:
+        """Per-catalog cache for indexes an algorithm derives from the catalog (built once)."""
+        try:
+            return self._derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._derived[key] = build(self)
+            return value
 
     def slice(self, competence: str) -> CompetenceSlice:
         try:

@@ -120,11 +120,12 @@ class BayesianSelector:
 
     slip: float = 0.10
     guess: float = 0.20
-    confidence: float = 0.95
+    confidence: float = 0.99
     max_length: int = 20
     min_gain: float = 0.01  # bits
     gain_tolerance: float = 0.0  # relative: candidates within it of the best gain are drawn from
     max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
+    tube_inference: bool = True  # False: only skills answered directly are excluded  # weight of the information tube inference would take away
     name: str = "bayesian"
 
     def __post_init__(self) -> None:
@@ -162,6 +163,15 @@ class BayesianSelector:
         return _entropy(p_right) - (_entropy(cond) * post.level[None, :]).sum(axis=1)
 
     # -- selector interface ------------------------------------------------------------------
+    def _askable(self, k: SliceKnowledge) -> NDArray[np.bool_]:
+        """Skills that may still be asked: untested under Pix tube inference (the content rule),
+        or, with ``tube_inference=False``, simply not observed directly yet."""
+        if self.tube_inference:
+            return k.untested()
+        askable = np.ones(k.sl.n_skills, dtype=bool)
+        askable[[local for local, _ in k.evidence]] = False
+        return askable
+
     def _state(self, catalog: Catalog, state: AssessmentState) -> tuple[SliceKnowledge, Posterior]:
         sl = require_competence(catalog, state)
         k = slice_knowledge(catalog, sl, state.answers, state.knowledge)
@@ -188,13 +198,12 @@ class BayesianSelector:
             return stop(StopReason.CONFIDENT)
         if k.n_answers >= self.max_length:
             return stop(StopReason.MAX_LENGTH)
-        mask = timed_filter(sl, sl.playable & k.untested(), k.last_timed)
+        mask = timed_filter(sl, sl.playable & self._askable(k), k.last_timed)
         cands = np.flatnonzero(mask)
         if cands.size == 0:
             return stop(StopReason.NO_CANDIDATE)
-        cand_levels = sl.level[cands]
-        distinct, inverse = np.unique(cand_levels, return_inverse=True)
-        gain = self.gains(post, distinct)[inverse]
+        level_gain = self.gains(post, np.arange(sl.max_level + 2))  # by level 0..D+1
+        gain = level_gain[sl.level[cands]]
         best = float(gain.max())
         if best < self.min_gain:
             return stop(StopReason.NO_INFORMATIVE)

@@ -43,6 +43,33 @@ from pix_lti.engine.types import (
 )
 
 
+@dataclass(frozen=True, eq=False)
+class _FlashIndex:
+    comp_items: tuple[NDArray[np.int64], ...]  # per competence: playable challenge indices
+    n_tubes: NDArray[np.int64]  # per competence: tubes with a playable challenge
+    tube_comp: NDArray[np.int64]  # per catalog tube: its competence
+    tube_playable: NDArray[np.bool_]  # per catalog tube: has a playable challenge
+    median_a: float
+
+
+def _build_index(catalog: Catalog) -> _FlashIndex:
+    playable = catalog.playable_challenges
+    items = tuple(
+        playable[catalog.ch_competence[playable] == c] for c in range(len(catalog.competences))
+    )
+    tube_comp = np.zeros(len(catalog.tubes), dtype=np.int64)
+    tube_comp[catalog.sk_tube] = catalog.sk_competence
+    tube_playable = np.zeros(len(catalog.tubes), dtype=bool)
+    tube_playable[catalog.ch_tube[playable]] = True
+    n_tubes = np.bincount(tube_comp[tube_playable], minlength=len(catalog.competences))
+    median_a = float(np.median(catalog.ch_a[playable])) if playable.size else 0.0
+    return _FlashIndex(items, n_tubes, tube_comp, tube_playable, median_a)
+
+
+def _flash_index(catalog: Catalog) -> _FlashIndex:
+    return catalog.derived("flash", _build_index)
+
+
 @dataclass(frozen=True)
 class ThetaEstimate:
     theta: float
@@ -55,6 +82,7 @@ class FlashSelector:
     length: int = 32
     top_k: int = 5
     competence_gap: int = 2
+    low_a_until: int = 8
     prior_mean: float = 0.0
     prior_sd: float = 1.0
     name: str = "flash"
@@ -89,35 +117,40 @@ class FlashSelector:
     def estimate(self, catalog: Catalog, state: AssessmentState) -> ThetaEstimate:
         return self.estimate_from(catalog, *self._answered(catalog, state))
 
-    def eligible(self, catalog: Catalog, state: AssessmentState, idx: list[int]) -> NDArray[np.bool_]:
-        """Mask over catalog challenges allowed by the content rules 1–4."""
-        mask = catalog.ch_playable.copy()
+    def _competences(
+        self, catalog: Catalog, state: AssessmentState, idx: list[int], used: NDArray[np.bool_]
+    ) -> list[int]:
+        """Competences the next question may come from (rules 1–3), as catalog indices."""
+        fx = _flash_index(catalog)
         if state.competence is not None:
-            mask &= catalog.ch_competence == catalog.competences.index(state.competence)
-        if not idx:
-            return mask
-        arr = np.array(idx, dtype=np.int64)
-        used_tubes = np.zeros(len(catalog.tubes), dtype=bool)
-        used_tubes[catalog.ch_tube[arr]] = True
-        mask &= ~used_tubes[catalog.ch_tube]
-        visits = np.bincount(catalog.ch_competence[arr], minlength=len(catalog.competences))
-        open_comps = np.unique(catalog.ch_competence[mask])
-        unvisited = open_comps[visits[open_comps] == 0]
-        if unvisited.size:
-            allowed = np.zeros(len(catalog.competences), dtype=bool)
-            allowed[unvisited] = True
-            mask &= allowed[catalog.ch_competence]
-        if self.competence_gap:
-            recent = np.zeros(len(catalog.competences), dtype=bool)
-            recent[catalog.ch_competence[arr[-self.competence_gap :]]] = True
-            spaced = mask & ~recent[catalog.ch_competence]
-            if spaced.any():
-                mask = spaced
-        if catalog.ch_timed[idx[-1]]:
-            untimed = mask & ~catalog.ch_timed
-            if untimed.any():
-                mask = untimed
-        return mask
+            pool = [catalog.competences.index(state.competence)]
+        else:
+            pool = list(range(len(catalog.competences)))
+        # Rule 1: a competence stays open while it has a tube not used yet.
+        used_per_comp = np.bincount(fx.tube_comp[used & fx.tube_playable], minlength=len(catalog.competences))
+        open_comps = [c for c in pool if fx.n_tubes[c] > used_per_comp[c]]
+        if not open_comps:
+            return []
+        visits = np.bincount(catalog.ch_competence[idx], minlength=len(catalog.competences)) if idx else None
+        if visits is not None:
+            # Rule 2, in rounds: only the least visited competences (all before any repeat, all
+            # twice before any third visit...).
+            least = min(int(visits[c]) for c in open_comps)
+            open_comps = [c for c in open_comps if visits[c] == least]
+            recent = {int(catalog.ch_competence[i]) for i in idx[-self.competence_gap :]} if self.competence_gap else set()
+            spaced = [c for c in open_comps if c not in recent]  # rule 3, relaxed if nothing else
+            if spaced:
+                open_comps = spaced
+        return open_comps
+
+    def _items(
+        self, catalog: Catalog, comp: int, used: NDArray[np.bool_], avoid_timed: bool
+    ) -> NDArray[np.int64]:
+        items = _flash_index(catalog).comp_items[comp]
+        items = items[~used[catalog.ch_tube[items]]]
+        if avoid_timed:
+            return items[~catalog.ch_timed[items]]
+        return items
 
     def next_challenge(
         self, catalog: Catalog, state: AssessmentState, rng: np.random.Generator
@@ -126,9 +159,30 @@ class FlashSelector:
         est = self.estimate_from(catalog, idx, right)
         if len(idx) >= self.length:
             return Selection(None, StopReason.MAX_LENGTH, estimate=est.theta, confidence=est.sd)
-        cands = np.flatnonzero(self.eligible(catalog, state, idx))
-        if cands.size == 0:
+        used = np.zeros(len(catalog.tubes), dtype=bool)
+        used[catalog.ch_tube[idx]] = True
+        comps = self._competences(catalog, state, idx, used)
+        if not comps:
             return Selection(None, StopReason.NO_CANDIDATE, estimate=est.theta, confidence=est.sd)
+        # Exposure control: the competence is drawn first, uniformly among the eligible ones, so
+        # the bank's few most informative items are not shown to every average learner.  Rule 4
+        # (no timed after timed) moves on to another competence, or gives in if none has one.
+        order = [comps[i] for i in rng.permutation(len(comps))]
+        last_timed = bool(idx) and bool(catalog.ch_timed[idx[-1]])
+        cands = np.zeros(0, dtype=np.int64)
+        for comp in order if last_timed else order[:1]:
+            cands = self._items(catalog, comp, used, last_timed)
+            if cands.size:
+                break
+        if cands.size == 0:
+            cands = self._items(catalog, order[0], used, False)
+        if len(idx) < self.low_a_until:
+            # Exposure control: the first answers, while θ̂ is still near the prior mean for
+            # everyone, come from the less discriminating half of the bank; the most
+            # discriminating items wait until θ̂ has spread out (a light a-stratification).
+            low = cands[catalog.ch_a[cands] <= _flash_index(catalog).median_a]
+            if low.size:
+                cands = low
         info = fisher_information(est.theta, catalog.ch_a[cands], catalog.ch_b[cands])
         k = min(self.top_k, cands.size)
         top = cands[np.argpartition(-info, k - 1)[:k]] if k < cands.size else cands

@@ -1,0 +1,399 @@
+"""Simulation benchmark of the selection engines (issue 4 §7).
+
+    .venv/bin/python benchmarks/engine_sim.py            # full run, writes docs/benchmarks.md
+    .venv/bin/python benchmarks/engine_sim.py --quick    # smoke run (few learners, no docs)
+
+One seeded run with common random numbers: the bank, the learners and, for every learner, one
+uniform number per challenge are drawn once; a challenge is answered right iff its uniform is
+below the answer model's probability, whichever engine asked it.  Each engine's own random choices
+come from a generator seeded by (seed, model, learner, competence), identical for every engine.
+
+Answer models:
+- ``slip_guess``: a true level L per competence (0..7, correlated across competences); a skill of
+  level ≤ L is answered right with probability 0.90 (slip 0.10), any other with 0.20 (guess);
+- ``misspecified``: the same learners with slip 0.15 / guess 0.25, engines keep their defaults;
+- ``irt_2pl``: abilities θ_c ~ N(0, 1) per competence with correlation 0.6, P(right) from each
+  challenge's 2PL parameters; the learner "masters" a skill when θ_c ≥ its difficulty.
+The true level/pix of a competence is the Pix score (max reachable level 6) of the skills the
+learner masters.  ``smart_random`` and ``bayesian`` assess each competence separately; ``flash``
+runs one 32-question test across all competences and maps θ to pix and levels; its θ RMSE is
+against the mean of the learner's 16 θ_c (only defined under ``irt_2pl``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import math
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic_bank import make_bank  # noqa: E402
+from pix_lti.engine import (  # noqa: E402
+    Answer,
+    AnswerResult,
+    AssessmentState,
+    BayesianSelector,
+    Catalog,
+    get_selector,
+    score_competence,
+    score_from_exact_pix,
+    theta_scores,
+)
+from pix_lti.engine.inference import slice_knowledge  # noqa: E402
+from pix_lti.engine.selection.base import Selector  # noqa: E402
+
+MAX_LEVEL = 6  # the product default (levels 7–8 not reachable)
+LEVEL_SHARES = np.array([0.07, 0.13, 0.18, 0.19, 0.17, 0.12, 0.08, 0.06])  # true level 0..7
+RHO = 0.6  # correlation of a learner's competences (latent scale)
+MODELS = {"slip_guess": (0.10, 0.20), "misspecified": (0.15, 0.25), "irt_2pl": None}
+ENGINES = ("smart_random", "bayesian", "flash")
+FLASH_CHECKPOINTS = (8, 16, 24, 32)
+OK, KO = AnswerResult.OK, AnswerResult.KO
+
+
+@dataclass
+class Learners:
+    """True state of the simulated learners under one answer model."""
+
+    depth: np.ndarray  # (n, 16) true level per competence (discrete models), else −1
+    theta: np.ndarray  # (n, 16) θ per competence (2PL model), else nan
+    right: np.ndarray  # (n, challenges) bool: the answer each challenge would get (CRN)
+    true_level: np.ndarray  # (n, 16) Pix level of the mastered skills
+    true_pix: np.ndarray  # (n, 16)
+
+
+@dataclass
+class EngineRun:
+    questions: list[int] = field(default_factory=list)  # per competence session
+    level: list[int] = field(default_factory=list)
+    pix: list[int] = field(default_factory=list)
+    exposure: np.ndarray | None = None  # (challenges,) count of sessions/tests showing it
+    latency_ns: list[int] = field(default_factory=list)  # thread CPU time per selection call
+    wall_ns: list[int] = field(default_factory=list)  # wall-clock time per selection call
+    stop_reasons: dict[str, int] = field(default_factory=dict)
+    theta_err: dict[int, list[float]] = field(default_factory=dict)  # flash: k → θ̂_k − θ
+    sessions: int = 0  # exposure denominator (learners taking the items)
+
+
+def mastered_scores(catalog: Catalog, mastered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pix and level per competence of a learner mastering ``mastered`` (bool over catalog skills)."""
+    levels = np.zeros(len(catalog.competences), dtype=np.int64)
+    pix = np.zeros(len(catalog.competences), dtype=np.int64)
+    for j, code in enumerate(catalog.competences):
+        sl = catalog.slice(code)
+        exact = sum((v for v, m in zip(sl.pix_value, mastered[sl.skill_global]) if m), 0)
+        s = score_from_exact_pix(code, Fraction(exact), MAX_LEVEL)
+        levels[j], pix[j] = s.level, s.pix
+    return levels, pix
+
+
+def make_learners(catalog: Catalog, model: str, n: int, seed: int) -> Learners:
+    rng = np.random.default_rng([seed, 1])  # same learners and uniforms for every model
+    n_comp = len(catalog.competences)
+    g = rng.standard_normal((n, 1))
+    z = np.sqrt(RHO) * g + np.sqrt(1 - RHO) * rng.standard_normal((n, n_comp))
+    uniforms = rng.random((n, len(catalog.challenges)))
+    phi = 0.5 * (1 + np.vectorize(math.erf)(z / math.sqrt(2)))  # normal CDF → level quantiles
+    depth = np.searchsorted(np.cumsum(LEVEL_SHARES)[:-1], phi, side="right")
+    theta = np.full((n, n_comp), np.nan)
+    ch_comp, ch_level = catalog.ch_competence, catalog.ch_level
+    if MODELS[model] is None:
+        theta = z
+        p = 0.5 * (1 + np.tanh(0.5 * catalog.ch_a * (theta[:, ch_comp] - catalog.ch_b)))
+        depth = np.full((n, n_comp), -1)
+        mastered = theta[:, catalog.sk_competence] >= catalog.sk_difficulty[None, :]
+    else:
+        slip, guess = MODELS[model]
+        p = np.where(ch_level[None, :] <= depth[:, ch_comp], 1 - slip, guess)
+        mastered = catalog.sk_level[None, :] <= depth[:, catalog.sk_competence]
+    true_level = np.zeros((n, n_comp), dtype=np.int64)
+    true_pix = np.zeros((n, n_comp), dtype=np.int64)
+    for i in range(n):
+        true_level[i], true_pix[i] = mastered_scores(catalog, mastered[i] & catalog.sk_active)
+    return Learners(depth, theta, uniforms < p, true_level, true_pix)
+
+
+def run_competence_engine(
+    selector: Selector, catalog: Catalog, learners: Learners, model_idx: int, seed: int, out: EngineRun
+) -> None:
+    cpu, wall = time.thread_time_ns, time.perf_counter_ns
+    out.exposure = np.zeros(len(catalog.challenges), dtype=np.int64)
+    n = learners.right.shape[0]
+    out.sessions = n
+    for i in range(n):
+        right = learners.right[i]
+        for j, comp in enumerate(catalog.competences):
+            rng = np.random.default_rng([seed, model_idx, i, j])
+            answers: list[Answer] = []
+            while True:
+                state = AssessmentState(comp, tuple(answers))
+                c0, w0 = cpu(), wall()
+                sel = selector.next_challenge(catalog, state, rng)
+                w1, c1 = wall(), cpu()
+                out.latency_ns.append(c1 - c0)
+                out.wall_ns.append(w1 - w0)
+                if sel.challenge_id is None:
+                    break
+                ci = catalog.challenge_index[sel.challenge_id]
+                out.exposure[ci] += 1
+                answers.append(Answer(sel.challenge_id, OK if right[ci] else KO))
+            reason = str(sel.stop_reason)
+            out.stop_reasons[reason] = out.stop_reasons.get(reason, 0) + 1
+            kes = selector.knowledge(catalog, AssessmentState(comp, tuple(answers)))
+            score = score_competence(catalog, comp, kes, MAX_LEVEL)
+            out.questions.append(len(answers))
+            out.level.append(score.level)
+            out.pix.append(score.pix)
+
+
+def run_flash(
+    selector: Selector, catalog: Catalog, learners: Learners, model_idx: int, seed: int, out: EngineRun
+) -> None:
+    cpu, wall = time.thread_time_ns, time.perf_counter_ns
+    out.exposure = np.zeros(len(catalog.challenges), dtype=np.int64)
+    n = learners.right.shape[0]
+    out.sessions = n
+    out.theta_err = {k: [] for k in FLASH_CHECKPOINTS}
+    n_comp = len(catalog.competences)
+    for i in range(n):
+        right = learners.right[i]
+        rng = np.random.default_rng([seed, model_idx, i, n_comp])
+        answers: list[Answer] = []
+        while True:
+            state = AssessmentState(None, tuple(answers))
+            c0, w0 = cpu(), wall()
+            sel = selector.next_challenge(catalog, state, rng)
+            w1, c1 = wall(), cpu()
+            out.latency_ns.append(c1 - c0)
+            out.wall_ns.append(w1 - w0)
+            if len(answers) in out.theta_err and not np.isnan(learners.theta[i, 0]):
+                out.theta_err[len(answers)].append(float(sel.estimate) - float(learners.theta[i].mean()))
+            if sel.challenge_id is None:
+                break
+            ci = catalog.challenge_index[sel.challenge_id]
+            out.exposure[ci] += 1
+            answers.append(Answer(sel.challenge_id, OK if right[ci] else KO))
+        reason = str(sel.stop_reason)
+        out.stop_reasons[reason] = out.stop_reasons.get(reason, 0) + 1
+        scores = theta_scores(catalog, float(sel.estimate), MAX_LEVEL).competences
+        for s in scores:
+            out.questions.append(len(answers) / n_comp)
+            out.level.append(s.level)
+            out.pix.append(s.pix)
+
+
+def information_ceiling(catalog: Catalog, learners: Learners) -> float:
+    """Exact-level accuracy of the bayesian posterior (default model) after ONE challenge of EVERY
+    active skill of the competence (no stopping rule, no tube-inference exclusion).
+
+    With one challenge per skill this is (up to the model) the best any engine can do on this
+    bank; it shows how much of the gap to a target is the bank's, not the algorithm's.
+    """
+    sel = BayesianSelector()
+    hits = 0
+    n = learners.right.shape[0]
+    for j, comp in enumerate(catalog.competences):
+        sl = catalog.slice(comp)
+        first = [int(ch[0]) for ch in sl.skill_challenges if len(ch)]
+        ids = [catalog.challenges[ci].id for ci in first]
+        for i in range(n):
+            answers = tuple(Answer(cid, OK if learners.right[i, ci] else KO) for cid, ci in zip(ids, first))
+            post = sel.posterior(slice_knowledge(catalog, sl, answers))
+            hits += post.best_level == learners.true_level[i, j]
+    return hits / (n * len(catalog.competences))
+
+
+def summarise(run: EngineRun, learners: Learners, n_comp: int) -> dict[str, object]:
+    q = np.array(run.questions, dtype=float)
+    est = np.array(run.level)
+    true = learners.true_level.reshape(-1)
+    pix_err = np.array(run.pix) - learners.true_pix.reshape(-1)
+    total_err = pix_err.reshape(-1, n_comp).sum(axis=1)
+    lat = np.array(run.latency_ns) / 1e6
+    wall = np.array(run.wall_ns) / 1e6
+    by_level = {}
+    for lv in range(MAX_LEVEL + 1):
+        m = true == lv
+        if m.any():
+            by_level[lv] = (float((est[m] == lv).mean()), int(m.sum()))
+    out: dict[str, object] = {
+        "q_mean": float(q.mean()),
+        "q_p90": float(np.percentile(q, 90)),
+        "exact": float((est == true).mean()),
+        "within1": float((np.abs(est - true) <= 1).mean()),
+        "by_level": by_level,
+        "pix_rmse": float(np.sqrt(np.mean(pix_err**2))),
+        "total_rmse": float(np.sqrt(np.mean(total_err**2))),
+        "max_exposure": float(run.exposure.max() / run.sessions) if run.exposure is not None else 0.0,
+        "lat_p50": float(np.percentile(lat, 50)),
+        "lat_p99": float(np.percentile(lat, 99)),
+        "wall_p99": float(np.percentile(wall, 99)),
+        "stops": dict(sorted(run.stop_reasons.items())),
+    }
+    if run.theta_err and any(run.theta_err.values()):
+        out["theta_rmse"] = {k: float(np.sqrt(np.mean(np.square(v)))) for k, v in run.theta_err.items()}
+    return out
+
+
+def format_report(results: dict[str, dict[str, dict[str, object]]], header: str) -> str:
+    lines = [header, ""]
+    lines.append(
+        "| model | engine | q/competence mean | p90 | exact | ±1 | pix RMSE /comp | pix RMSE total "
+        "| max exposure | select p50 ms | p99 ms | wall p99 ms |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for model, per_engine in results.items():
+        for engine, r in per_engine.items():
+            lines.append(
+                f"| {model} | {engine} | {r['q_mean']:.2f} | {r['q_p90']:.0f} | {r['exact']:.1%} | "
+                f"{r['within1']:.1%} | {r['pix_rmse']:.2f} | {r['total_rmse']:.1f} | "
+                f"{r['max_exposure']:.3f} | {r['lat_p50']:.3f} | {r['lat_p99']:.3f} | {r['wall_p99']:.3f} |"
+            )
+    lines += ["", "Exact-level accuracy by true level (share, sessions):", ""]
+    lines.append("| model | engine | " + " | ".join(f"L{lv}" for lv in range(MAX_LEVEL + 1)) + " |")
+    lines.append("|---|---|" + "---|" * (MAX_LEVEL + 1))
+    for model, per_engine in results.items():
+        for engine, r in per_engine.items():
+            cells = []
+            by_level = r["by_level"]
+            assert isinstance(by_level, dict)
+            for lv in range(MAX_LEVEL + 1):
+                acc, count = by_level.get(lv, (float("nan"), 0))
+                cells.append(f"{acc:.0%} ({count})" if count else "–")
+            lines.append(f"| {model} | {engine} | " + " | ".join(cells) + " |")
+    lines += ["", "flash θ RMSE (vs the mean of the learner's θ_c, irt_2pl model) after k items:", ""]
+    for model, per_engine in results.items():
+        theta = per_engine.get("flash", {}).get("theta_rmse")
+        if isinstance(theta, dict):
+            lines.append(f"- {model}: " + ", ".join(f"k={k}: {v:.3f}" for k, v in theta.items()))
+    lines += ["", "Stop reasons:", ""]
+    for model, per_engine in results.items():
+        for engine, r in per_engine.items():
+            lines.append(f"- {model} / {engine}: {r['stops']}")
+    return "\n".join(lines)
+
+
+def targets(results: dict[str, dict[str, dict[str, object]]]) -> list[str]:
+    sg, mis, irt = results.get("slip_guess", {}), results.get("misspecified", {}), results.get("irt_2pl", {})
+    out = []
+    if "bayesian" in sg and "smart_random" in sg:
+        b, s = sg["bayesian"], sg["smart_random"]
+        fewer = 1 - float(b["q_mean"]) / float(s["q_mean"])  # type: ignore[arg-type]
+        out.append(
+            f"bayesian slip/guess: exact {b['exact']:.1%} (≥95%), {b['q_mean']:.2f} q (≤11), "
+            f"{fewer:.0%} fewer than smart_random (≥40%), exact vs smart_random "
+            f"{b['exact']:.1%} vs {s['exact']:.1%}"
+        )
+    if "bayesian" in mis:
+        b = mis["bayesian"]
+        out.append(f"bayesian misspecified: exact {b['exact']:.1%} (≥90%), {b['q_mean']:.2f} q (≤16)")
+    if "flash" in irt:
+        f = irt["flash"]
+        theta = f.get("theta_rmse", {})
+        assert isinstance(theta, dict)
+        out.append(f"flash: θ RMSE at 24 = {theta.get(24, float('nan')):.3f} (≤0.30), max exposure {f['max_exposure']:.3f} (≤0.25)")
+    p99 = max(float(r["lat_p99"]) for per in results.values() for r in per.values())  # type: ignore[arg-type]
+    out.append(f"selection p99 (worst engine/model): {p99:.3f} ms (≤0.5)")
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, Python {platform.python_version()}, numpy {np.__version__}, {platform.system()}"
+
+
+def write_docs(text: str, path: Path) -> None:
+    """Replace (or add) the ``## Engine (issue 4)`` section, keeping other sections as they are."""
+    section = "## Engine (issue 4)\n\n" + text.strip() + "\n"
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"^## Engine \(issue 4\)\n.*?(?=^## |\Z)", re.S | re.M)
+    new = pattern.sub(lambda _: section + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + section
+    path.write_text(new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smoke run: 20 learners, no docs")
+    ap.add_argument("--learners", type=int, default=None, help="learners per model (default 400)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=list(ENGINES))
+    ap.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    ap.add_argument("--no-docs", action="store_true")
+    args = ap.parse_args(argv)
+    n = args.learners or (20 if args.quick else 400)
+
+    started = time.time()
+    bank = make_bank(args.seed)
+    catalog = bank.catalog()
+    stats = bank.stats()
+    selectors = {name: get_selector(name) for name in args.engines}
+    # Warm-up (imports, caches, branch predictors) on a few learners, not measured.
+    warm = make_learners(catalog, "slip_guess", 3, args.seed + 1)
+    for name, sel in selectors.items():
+        runner = run_flash if name == "flash" else run_competence_engine
+        runner(sel, catalog, warm, 99, args.seed, EngineRun())
+
+    results: dict[str, dict[str, dict[str, object]]] = {}
+    ceilings: dict[str, float] = {}
+    for mi, model in enumerate(args.models):
+        learners = make_learners(catalog, model, n, args.seed)
+        ceilings[model] = information_ceiling(catalog, learners)
+        # Long-lived objects (catalog, learners, results) out of the GC's way, as a server would
+        # do after start-up: latency then measures selection, not collections of benchmark data.
+        gc.collect()
+        gc.freeze()
+        results[model] = {}
+        for name, sel in selectors.items():
+            run = EngineRun()
+            runner = run_flash if name == "flash" else run_competence_engine
+            runner(sel, catalog, learners, mi, args.seed, run)
+            results[model][name] = summarise(run, learners, len(catalog.competences))
+            print(f"  {model}/{name} done ({time.time() - started:.0f} s)", file=sys.stderr)
+
+    header = (
+        f"`.venv/bin/python benchmarks/engine_sim.py{' --quick' if args.quick else ''}` — seed {args.seed}, "
+        f"{n} learners per model × {len(catalog.competences)} competences, "
+        f"{dt.date.today().isoformat()}, {machine()}; wall time {time.time() - started:.0f} s.\n\n"
+        f"Bank: {stats['active_skills']} active skills, {stats['playable_challenges']} playable challenges, "
+        f"{stats['tubes']} tubes ({stats['tubes_per_competence_min']}–{stats['tubes_per_competence_max']} per "
+        f"competence), {stats['missing_level_share']:.0%} of levels missing inside tubes.  Engines at their "
+        f"defaults; levels capped at {MAX_LEVEL}; true level shares 0..7 = {LEVEL_SHARES.tolist()}, "
+        f"competence correlation {RHO}."
+    )
+    report = format_report(results, header)
+    report += (
+        "\n\nInformation ceiling (bayesian posterior after one challenge of every skill, no stopping, "
+        "no tube-inference exclusion): "
+        + ", ".join(f"{m} {c:.1%}" for m, c in ceilings.items())
+    )
+    report += "\n\nTargets:\n\n" + "\n".join(f"- {t}" for t in targets(results))
+    print(report)
+    if not (args.quick or args.no_docs):
+        write_docs(report, args.docs)
+        print(f"\nwritten to {args.docs}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
