@@ -105,6 +105,8 @@ def _accepted_for(v: ChallengeVersion, key: str, loc: str) -> list[str]:
 
 def test_every_demo_challenge_accepts_its_solution_and_refuses_a_wrong_answer(db_session: Session) -> None:
     load_pack_folder(db_session, DEMO)
+    catalog = get_catalog(db_session, "crcn-demo")  # the engine accepts the whole bank (tubes, levels, ids)
+    assert len(catalog.competences) == 16 and len(catalog.playable_challenges) > 0
     versions = db_session.scalars(
         select(ChallengeVersion).join(Challenge, ChallengeVersion.challenge_id == Challenge.id)
         .where(ChallengeVersion.number == Challenge.current_version_number)
