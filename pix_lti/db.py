@@ -72,7 +72,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # health checks and other autocommit reads take no lock
+        # IMMEDIATE takes the write lock up front: a read-then-write transaction (submitting an answer) cannot fail
+        # on a stale WAL snapshot when another worker wrote meanwhile; it waits (busy_timeout) instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, pool_size: int = 5, connect_timeout: int = 5, echo: bool = False) -> Engine:
@@ -126,7 +130,7 @@ class Database:
 
     def ping(self) -> None:
         """Raise if the database cannot answer ``SELECT 1``."""
-        with self.engine.connect() as connection:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("SELECT 1")
 
 

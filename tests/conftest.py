@@ -116,22 +116,57 @@ def db_session(app: Flask) -> Iterator[Session]:
     session.close()
 
 
+
 DEMO_PACK = "crcn-demo"
 
 
-@pytest.fixture(scope="session")
-def demo_content(database: Database) -> str:
-    """The demo pack loaded once for the whole run (committed, outside the per-test transactions); returns its key."""
+def _load_demo_pack(url: str) -> None:
     from pathlib import Path
 
     from sqlalchemy.orm import sessionmaker
 
     from pix_lti.content.loader import load_pack_folder
 
+    database = Database.from_url(url)
     session = sessionmaker(bind=database.engine)()
     try:
         load_pack_folder(session, Path(__file__).resolve().parent.parent / "content" / DEMO_PACK)
         session.commit()
     finally:
         session.close()
+        database.engine.dispose()
+
+
+def use_demo_database() -> tuple[Any, Any]:
+    """For a test directory's conftest: ``database_url, database = use_demo_database()`` gives its tests a database of
+    their own, migrated and with the demo pack loaded once (committed), so that other tests keep an empty référentiel."""
+
+    @pytest.fixture(scope="session", name="database_url")
+    def _database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+        url = new_database_url(tmp_path_factory, prefix="pix_lti_demo")
+        run_migrations(url)
+        _load_demo_pack(url)
+        yield url
+        if url.startswith("postgresql"):
+            drop_postgres_database(url)
+
+    @pytest.fixture(scope="session", name="database")
+    def _database(database_url: str) -> Iterator[Database]:
+        db = Database.from_url(database_url)
+        yield db
+        db.engine.dispose()
+
+    return _database_url, _database
+
+
+@pytest.fixture
+def demo_content(database: Database) -> str:
+    """The demo pack's key; the test's directory must use ``use_demo_database()`` in its conftest."""
+    from sqlalchemy import select
+
+    from pix_lti.content.models import ContentPack
+
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        loaded = connection.execute(select(ContentPack.id).where(ContentPack.key == DEMO_PACK)).first()
+    assert loaded, "the demo pack is not loaded: add `database_url, database = use_demo_database()` to this folder's conftest"
     return DEMO_PACK
