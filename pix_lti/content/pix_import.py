@@ -99,6 +99,10 @@ def convert_release(content: dict[str, Any], report: Report, *, file: str, pack_
             id=str(rec["id"]), locale=_lang(str(rec.get("locale") or "fr")), title=str(rec.get("title") or ""),
             source=str(rec.get("source") or ""), format=TUTORIAL_FORMAT.get(str(rec.get("format", "")).lower(), "page"),
             duration_seconds=_duration(w, rec.get("duration")), link=str(rec.get("link") or "")))
+    for tuto in [t for t in pack.tutorials if not re.match(r"^https?://[^\s/]+", t.link)]:
+        # Links are rendered in pages: anything but http(s) (javascript:, data:…) is dropped, never shown.
+        Where(report, file, tuto.id).warning("link", f"tutorial link {tuto.link!r} is not http(s); tutorial skipped")
+        pack.tutorials.remove(tuto)
     levels: dict[str, int] = {}
     for rec in items["skills"]:
         w = Where(report, file, str(rec["id"]))
@@ -226,19 +230,19 @@ def _convert_challenge(report: Report, file: str, rec: dict[str, Any]) -> Challe
         status=status or "archived", tolerances=tolerances, format=fmt,
         timer=rec["timer"] if isinstance(rec.get("timer"), int) and rec["timer"] > 0 else None,
         focused=bool(rec.get("focusable")), auto_reply=bool(rec.get("autoReply")),
-        embed_url=str(rec["embedUrl"]) if rec.get("embedUrl") else None,
+        embed_url=_safe_url(where, "embedUrl", rec.get("embedUrl")),
         irt_discrimination=_float(rec.get("alpha")), irt_difficulty=_float(rec.get("delta")),
     )
     if challenge.irt_discrimination is None or challenge.irt_difficulty is None or challenge.irt_discrimination <= 0:
         challenge.irt_discrimination = challenge.irt_difficulty = None  # the loader derives them from the level
-    if rec.get("illustrationUrl"):
+    if _safe_url(where, "illustrationUrl", rec.get("illustrationUrl")):
         alt = str(rec.get("illustrationAlt") or "")
         if not alt:
             where.warning("illustrationAlt", "illustration without alternative text")
         challenge.illustration = MediaRef(url=str(rec["illustrationUrl"]), text={loc: alt for loc in locales})
     attachments = rec.get("attachments") or []
-    if isinstance(attachments, list) and attachments:
-        url = str(attachments[0])
+    url = _safe_url(where, "attachments", attachments[0]) if isinstance(attachments, list) and attachments else None
+    if url:
         name = unquote(PurePosixPath(urlparse(url).path).name) or "fichier"
         challenge.attachment = MediaRef(url=url, text={loc: name for loc in locales})
 
@@ -283,6 +287,16 @@ def _convert_challenge(report: Report, file: str, rec: dict[str, Any]) -> Challe
         else:
             report.add(issue)
     return None if sub.errors else challenge
+
+
+def _safe_url(where: Where, field: str, value: Any) -> str | None:
+    """URLs end up in href/src attributes: keep http(s) only (a javascript: link would run in our pages)."""
+    if not value:
+        return None
+    if isinstance(value, str) and re.match(r"^https?://[^\s/]+", value):
+        return value
+    where.warning(field, f"URL {value!r} is not http(s); ignored")
+    return None
 
 
 def _float(value: Any) -> float | None:

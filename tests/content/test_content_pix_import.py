@@ -103,3 +103,32 @@ def test_missing_content_key_is_an_error(tmp_path: Path) -> None:
     assert pack is None and report.errors[0].field == "content"
     pack = convert_release({"challenges": "nope"}, Report(), file="x.json", pack_key="p", version="1")
     assert pack.challenges == []
+
+
+def test_unsafe_tutorial_links_are_dropped() -> None:
+    content = {
+        "tutorials": [{"id": "t1", "title": "x", "link": "javascript:alert(1)", "source": "s", "format": "page",
+                       "duration": "00:01:00", "locale": "fr-fr"}],
+    }
+    report = Report()
+    pack = convert_release(content, report, file="r.json", pack_key="p", version="1")
+    assert pack.tutorials == [] and report.errors == []
+    assert any(w.entry == "t1" and w.field == "link" for w in report.warnings)
+
+
+def test_unsafe_challenge_urls_are_ignored() -> None:
+    content = {
+        "areas": [{"id": "a", "code": "1", "title_i18n": {"fr": "A"}}],
+        "competences": [{"id": "c", "index": "1.1", "areaId": "a", "name_i18n": {"fr": "C"}}],
+        "tubes": [{"id": "t", "name": "@t", "competenceId": "c"}],
+        "skills": [{"id": "s", "name": "@t1", "level": 1, "status": "actif", "tubeId": "t"}],
+        "challenges": [{"id": "x", "type": "QCU", "status": "validé", "skillId": "s", "locales": ["fr"],
+                        "instruction": "Q", "proposals": "- a\n- b", "solution": "1",
+                        "embedUrl": "javascript:alert(1)", "illustrationUrl": "data:image/svg+xml,<svg/>",
+                        "attachments": ["javascript:alert(2)"]}],
+    }
+    report = Report()
+    pack = convert_release(content, report, file="r.json", pack_key="p", version="1")
+    ch = pack.challenges[0]
+    assert ch.embed_url is None and ch.illustration is None and ch.attachment is None
+    assert {w.field for w in report.warnings} >= {"embedUrl", "illustrationUrl", "attachments"}
