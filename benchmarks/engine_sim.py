@@ -392,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.quick or args.no_docs):
         write_docs(report, args.docs)
         print(f"\nwritten to {args.docs}", file=sys.stderr)
+    gc.unfreeze()  # main() may run inside another process (tests)
     return 0
 
 
