@@ -24,6 +24,7 @@ FEATURES: tuple[str, ...] = (
     "pix_lti.auth",
     "pix_lti.home",
     "pix_lti.content",
+    "pix_lti.assessment",
 )
 
 csrf = CSRFProtect()
