@@ -9,6 +9,7 @@ apply): tests create what they need with unique names (``unique``) through ``liv
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -79,14 +80,17 @@ def live_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 def live_server(request: pytest.FixtureRequest, live_database_url: str, tmp_path_factory: pytest.TempPathFactory,
                 _translations: None) -> Iterator[support.LiveServer]:
     instance_dir = tmp_path_factory.mktemp("e2e-instance")
-    # `pix-lti demo load`, the real click command, run in-process (same code, no second interpreter start-up).
-    app = create_app({"env": "testing", "secret_key": support.E2E_SECRET, "database_url": live_database_url,
-                      "instance_dir": str(instance_dir), "log_level": "WARNING"})
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    app.extensions["pix_lti.db"].engine.dispose()
-    assert result.exit_code == 0, f"pix-lti demo load failed:\n{result.output}"
 
-    server = support.start_live_server(live_database_url, instance_dir, instance_dir / "gunicorn.log")
+    def load_demo() -> None:
+        # `pix-lti demo load`, the real click command, run in-process (same code, no second interpreter start-up).
+        app = create_app({"env": "testing", "secret_key": support.E2E_SECRET, "database_url": live_database_url,
+                          "instance_dir": str(instance_dir), "log_level": "WARNING"})
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        app.extensions["pix_lti.db"].engine.dispose()
+        assert result.exit_code == 0, f"pix-lti demo load failed:\n{result.output}\n{result.exception!r}"
+
+    server = support.start_live_server(live_database_url, instance_dir, instance_dir / "gunicorn.log",
+                                       prepare=load_demo)
     request.config.stash[_SERVER] = server
     try:
         yield server
@@ -129,6 +133,7 @@ def playwright_driver() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str, playwright_driver: Playwright) -> Iterator[Browser]:
+    shutil.rmtree(support.ARTIFACTS / "failures", ignore_errors=True)  # failure shots of earlier runs would mislead
     instance = playwright_driver.chromium.launch(executable_path=chromium_path, headless=True,
                                                  args=support.CHROMIUM_ARGS)
     yield instance
@@ -136,7 +141,8 @@ def browser(chromium_path: str, playwright_driver: Playwright) -> Iterator[Brows
 
 
 @pytest.fixture
-def new_page(request: pytest.FixtureRequest, browser: Browser, live_server: support.LiveServer) -> Iterator[support.NewPage]:
+def new_page(request: pytest.FixtureRequest, browser: Browser,
+             live_server: support.LiveServer) -> Iterator[support.NewPage]:
     """``new_page(locale="en-GB", viewport={"width": 375, "height": 740}, is_mobile=True)``: a page in a fresh context
     (own cookies) whose relative URLs go to the live server. On failure each page is screenshotted."""
     contexts: list[BrowserContext] = []

@@ -1,6 +1,6 @@
 """Browser-test support: find Chromium and axe-core, run the service under gunicorn in a subprocess, and check pages
-(axe-core accessibility audit, horizontal overflow, screenshots). Fixtures live in ``conftest.py``; this module holds the
-plain functions so that tests can import them too."""
+(axe-core accessibility audit, horizontal overflow, screenshots). Fixtures live in ``conftest.py``; this module holds
+the plain functions so that tests can import them too."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class LiveServer:
             return fh.read().decode("utf-8", "replace")
 
     def stop(self) -> None:
-        """SIGTERM to the master (it stops its workers), then SIGKILL to the group this fixture created if it lingers."""
+        """SIGTERM to the master (it stops its workers), then SIGKILL to the group started here if it lingers."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -120,8 +120,12 @@ def server_environment(database_url: str, instance_dir: Path, public_url: str) -
 
 
 def start_live_server(database_url: str, instance_dir: Path, log_path: Path, *, workers: int = 2,
-                      attempts: int = 3, timeout: float = 45.0) -> LiveServer:
-    """Start gunicorn on a free port and wait until ``/healthz`` answers 200; retry on a port lost to a race."""
+                      prepare: Callable[[], None] | None = None, attempts: int = 3,
+                      timeout: float = 60.0) -> LiveServer:
+    """Start gunicorn on a free port and wait until ``/healthz`` answers 200; retry on a port lost to a race.
+
+    ``prepare`` (e.g. loading the demo) runs while the workers boot, since both take seconds: the app factory reads no
+    data, and no request reaches the server before ``prepare`` has returned."""
     last_error = ""
     for _ in range(attempts):
         port = free_port()
@@ -133,10 +137,17 @@ def start_live_server(database_url: str, instance_dir: Path, log_path: Path, *, 
                  "--bind", f"127.0.0.1:{port}", "pix_lti.wsgi:app"],
                 cwd=PROJECT_ROOT, env=server_environment(database_url, instance_dir, url),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,  # own process group: teardown can reach the workers without touching anyone else
+                start_new_session=True,  # own process group: teardown reaches the workers without touching anyone else
             )
         server = LiveServer(url=url, database_url=database_url, log_path=log_path, process=process)
-        error = wait_until_healthy(server, timeout)
+        try:
+            if prepare is not None:
+                prepare()
+                prepare = None  # done once, even if the port has to be changed
+            error = wait_until_healthy(server, timeout)
+        except BaseException:
+            server.stop()
+            raise
         if error is None:
             return server
         server.stop()
@@ -233,7 +244,7 @@ def assert_accessible(page: Page, source: str) -> dict[str, Any]:
 
 
 def horizontal_overflow(page: Page) -> dict[str, Any]:
-    """The document's scroll width against the viewport, and the elements sticking out to the right (for the message)."""
+    """The document's scroll width against the viewport, and the elements sticking out on the right (for messages)."""
     return page.evaluate(
         """() => {
             const width = window.innerWidth;
