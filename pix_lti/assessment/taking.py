@@ -23,6 +23,9 @@ from pix_lti.auth.access import login_required
 from pix_lti.content.models import ChallengeVersion
 from pix_lti.db import get_db
 from pix_lti.engine import rules
+# Imported here (not lazily) also because assessments reference campaign_participations: the table must be in the
+# metadata before the first flush of an Assessment in a server process, where nothing else may have imported it.
+from pix_lti.orga.models import CampaignParticipation
 
 MAX_CHALLENGE_ID = 100  # the column's size: a longer hidden value is tampering (422)
 
@@ -45,8 +48,6 @@ def _to_router(assessment: Assessment) -> ResponseReturnValue:
 
 
 def _campaign_end(assessment: Assessment) -> ResponseReturnValue:
-    from pix_lti.orga.models import CampaignParticipation
-
     participation = get_db().get(CampaignParticipation, assessment.campaign_participation_id)
     if participation is None:
         abort(404)
@@ -60,8 +61,6 @@ def _campaign_end(assessment: Assessment) -> ResponseReturnValue:
 def _title(assessment: Assessment) -> str:
     """What the test is about, for headings: the competence name, or the campaign's title."""
     if assessment.type is AssessmentType.CAMPAIGN and assessment.campaign_participation_id is not None:
-        from pix_lti.orga.models import CampaignParticipation
-
         participation = get_db().get(CampaignParticipation, assessment.campaign_participation_id)
         if participation is not None:
             return participation.campaign.title

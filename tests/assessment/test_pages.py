@@ -316,3 +316,20 @@ def test_proposals_are_escaped_markdown_never_raw_html(client: FlaskClient, db_s
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
     assert "<strong>gras</strong>" in html and "<em>bien</em>" in html
     assert "<img src=x" not in html
+
+
+def test_a_fresh_server_process_knows_every_table_an_assessment_refers_to(tmp_path: Any) -> None:
+    """A gunicorn worker imports only what the app factory imports: flushing an Assessment there once failed because
+    nothing had imported the campaign tables its foreign key points to."""
+    import subprocess
+    import sys
+
+    code = ("from pix_lti.app import create_app\n"
+            f"create_app({{'env': 'testing', 'secret_key': 'x' * 40, 'instance_dir': {str(tmp_path)!r}}})\n"
+            "from pix_lti.db import Base\n"
+            "from pix_lti.assessment.models import Assessment\n"
+            "missing = [fk.column.table.name for fk in Assessment.__table__.foreign_keys]\n"
+            "print(sorted(set(missing)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "campaign_participations" in result.stdout
