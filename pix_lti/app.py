@@ -25,6 +25,8 @@ FEATURES: tuple[str, ...] = (
     "pix_lti.home",
     "pix_lti.content",
     "pix_lti.assessment",
+    "pix_lti.launch",
+    "pix_lti.outbox",
 )
 
 csrf = CSRFProtect()

@@ -6,5 +6,7 @@ from pix_lti import kvstore  # noqa: F401  (KeyValueEntry)
 from pix_lti.content import models as content_models  # noqa: F401
 from pix_lti.orga import models as orga_models  # noqa: F401
 from pix_lti.assessment import models as assessment_models  # noqa: F401
+from pix_lti.launch import models as launch_models  # noqa: F401
+from pix_lti.outbox import models as outbox_models  # noqa: F401
 
 metadata = Base.metadata

@@ -3,12 +3,24 @@ Receives a session; flushes, never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pix_lti.auth.passwords import hash_password
 from pix_lti.db import utcnow
-from pix_lti.identity.models import Membership, MembershipRole, Organisation, OrganisationType, User
+from pix_lti.identity.models import (
+    ExternalIdentity,
+    IdentityKind,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationType,
+    User,
+)
 
 
 class UsernameTaken(ValueError):
@@ -76,3 +88,65 @@ def ensure_membership(session: Session, user: User, organisation: Organisation, 
 
 def touch_login(user: User) -> None:
     user.last_login_at = utcnow()
+
+
+class GroupLike(Protocol):
+    """A group an entry point puts people in (an LMS course, a GAR class). Implemented by the feature that owns the
+    group model, so that identity does not depend on it."""
+
+    def ensure_member(self, session: Session, user: User, role: MembershipRole) -> object: ...
+
+
+def _clean_name(value: str | None) -> str:
+    return " ".join((value or "").split())[:255]
+
+
+def provision_person(
+    session: Session,
+    *,
+    kind: IdentityKind,
+    issuer: str,
+    subject: str,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    organisation: Organisation | None = None,
+    role: MembershipRole | None = None,
+    groups: Sequence[GroupLike] = (),
+) -> User:
+    """Find or create the person behind an external identity — the one path every entry point (LTI, SAML, OIDC) uses.
+
+    (``kind``, ``issuer``, ``subject``) identifies the person; no email is needed or stored. Names are updated only
+    when the entry point sends them (a "no PII" launch keeps the known ones). With ``organisation``, the person gets
+    (at least) ``role`` in it (default STUDENT: least privilege); each of ``groups`` gets them with that role.
+    Flushes, never commits; safe against a concurrent first arrival of the same person (unique identity).
+    """
+    if not issuer or not subject:
+        raise ValueError("an external identity needs an issuer and a subject")
+    role = role or MembershipRole.STUDENT
+    given, family = _clean_name(given_name), _clean_name(family_name)
+    identity_filter = (ExternalIdentity.kind == kind, ExternalIdentity.issuer == issuer,
+                       ExternalIdentity.subject == subject)
+    identity = session.scalar(select(ExternalIdentity).where(*identity_filter))
+    if identity is None:
+        try:
+            with session.begin_nested():  # a savepoint: a concurrent creation only undoes this attempt
+                user = User(first_name=given, last_name=family)
+                identity = ExternalIdentity(user=user, kind=kind, issuer=issuer, subject=subject)
+                session.add_all([user, identity])
+                session.flush()
+        except IntegrityError:
+            identity = session.scalar(select(ExternalIdentity).where(*identity_filter))
+            if identity is None:
+                raise
+    user = identity.user
+    if given:
+        user.first_name = given
+    if family:
+        user.last_name = family
+    identity.last_seen_at = utcnow()
+    if organisation is not None:
+        ensure_membership(session, user, organisation, role)
+    for group in groups:
+        group.ensure_member(session, user, role)
+    session.flush()
+    return user
