@@ -7,7 +7,7 @@ rendered and sanitised by the content filters in the templates; what a student t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -295,12 +295,6 @@ class TutorialView:
     saved: bool = False
 
 
-@dataclass
-class _Picked:
-    items: list[TutorialView] = field(default_factory=list)
-    seen: set[int] = field(default_factory=set)
-
-
 def _view(tutorial: Tutorial, skill_id: str | None, saved: set[int]) -> TutorialView:
     return TutorialView(id=tutorial.id, title=tutorial.title, source=tutorial.source, format=tutorial.format,
                         duration_seconds=tutorial.duration_seconds, link=tutorial.link, locale=tutorial.locale,
@@ -311,19 +305,18 @@ def saved_tutorial_ids(session: Session, user_id: int) -> set[int]:
     return set(session.scalars(select(SavedTutorial.tutorial_id).where(SavedTutorial.user_id == user_id)))
 
 
-def _tutorials_of_skills(session: Session, pack_key: str, skills: Sequence[Skill], locale: str, user_id: int,
+def _tutorials_of_skills(session: Session, skills: Sequence[Skill], locale: str, user_id: int,
                          limit: int | None = None) -> list[TutorialView]:
     """Active tutorials of ``skills`` (in order, no duplicates), in the visitor's language when a skill has some."""
     saved = saved_tutorial_ids(session, user_id)
-    picked = _Picked()
+    picked: dict[int, TutorialView] = {}
     for skill in skills:
         active = [t for t in skill.tutorials if t.status is ItemStatus.ACTIVE]
         in_locale = [t for t in active if t.locale.split("-")[0] == locale] or active
         for tutorial in in_locale:
-            if tutorial.id not in picked.seen:
-                picked.seen.add(tutorial.id)
-                picked.items.append(_view(tutorial, skill.source_id, saved))
-    return picked.items[:limit] if limit is not None else picked.items
+            picked.setdefault(tutorial.id, _view(tutorial, skill.source_id, saved))
+    items = list(picked.values())
+    return items[:limit] if limit is not None else items
 
 
 def tutorials_for_failed_answers(session: Session, pack_key: str, answers: Sequence[Answer], locale: str,
@@ -339,7 +332,7 @@ def tutorials_for_failed_answers(session: Session, pack_key: str, answers: Seque
         .options(selectinload(Skill.tutorials))).all()
     skill_of = {source_id: skill for source_id, skill in rows}
     skills = list({id(s): s for c in failed if (s := skill_of.get(c)) is not None}.values())
-    return _tutorials_of_skills(session, pack_key, skills, locale, user_id)
+    return _tutorials_of_skills(session, skills, locale, user_id)
 
 
 def tutorials_to_go_further(session: Session, assessment: Assessment, locale: str) -> list[TutorialView]:
@@ -352,8 +345,7 @@ def tutorials_to_go_further(session: Session, assessment: Assessment, locale: st
         select(Skill).join(ContentPack, Skill.pack_id == ContentPack.id)
         .where(ContentPack.key == assessment.pack_key, Skill.source_id.in_(missing))
         .options(selectinload(Skill.tutorials)).order_by(Skill.level, Skill.name)))
-    return _tutorials_of_skills(session, assessment.pack_key, skills, locale, assessment.user_id,
-                                limit=MAX_RESULT_TUTORIALS)
+    return _tutorials_of_skills(session, skills, locale, assessment.user_id, limit=MAX_RESULT_TUTORIALS)
 
 
 def saved_tutorials(session: Session, user_id: int) -> list[TutorialView]:
