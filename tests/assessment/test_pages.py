@@ -333,3 +333,21 @@ def test_a_fresh_server_process_knows_every_table_an_assessment_refers_to(tmp_pa
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "campaign_participations" in result.stdout
+
+
+def test_profile_says_when_no_content_is_loaded(app: Any, client: FlaskClient, db_session: Session) -> None:
+    log_in_student(client, db_session)
+    app.config["PIX_CONTENT_PACK"] = "no-such-pack"
+    response = client.get("/profil")
+    assert response.status_code == 503
+    assert "Les tests ne sont pas encore disponibles" in html_of(response)
+
+
+def test_question_page_in_english(client: FlaskClient, db_session: Session, demo_content: str) -> None:
+    user = log_in_student(client, db_session)
+    version = find_version(db_session, demo_content, lambda v: v.type == "QCU" and not v.timer and not v.focused)
+    assessment = assessment_on(db_session, user, version, demo_content)
+    client.get(f"/langue/en?next=/evaluations/{assessment.id}")
+    html = open_question(client, assessment.id)
+    assert ">Skip<" in html and ">Submit<" in html and "Question 1 of 5 before the next checkpoint" in html
+    assert 'id="challenge-instruction" lang="en"' in html  # the English text of the challenge
