@@ -25,6 +25,7 @@ FEATURES: tuple[str, ...] = (
     "pix_lti.home",
     "pix_lti.content",
     "pix_lti.assessment",
+    "pix_lti.participation",
     "pix_lti.launch",
     "pix_lti.outbox",
 )

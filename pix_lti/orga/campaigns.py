@@ -372,9 +372,10 @@ def _lock(session: Session, participation: CampaignParticipation) -> CampaignPar
 
 
 def share_participation(session: Session, participation: CampaignParticipation, *, max_level: int,
-                        now: datetime | None = None) -> CampaignParticipation:
+                        now: datetime | None = None, profile_pack_key: str | None = None) -> CampaignParticipation:
     """Send the results to the organisation: SHARED, ``shared_at`` and a snapshot in ``results``. Sharing twice is a
-    no-op (double click); an unfinished test or a closed campaign is refused."""
+    no-op (double click); an unfinished test or a closed campaign is refused. A profiles collection snapshots the
+    profile on ``profile_pack_key`` (default: ``campaign_pack_key``)."""
     now = now or utcnow()
     participation = _lock(session, participation)
     if participation.status is ParticipationStatus.SHARED:
@@ -390,8 +391,8 @@ def share_participation(session: Session, participation: CampaignParticipation, 
         _record_mastery(participation, results)
         participation.results = results.snapshot()
     else:
-        participation.results = profile_snapshot(session, participation.user_id, campaign_pack_key(session, campaign),
-                                                 max_level)
+        pack_key = profile_pack_key or campaign_pack_key(session, campaign)
+        participation.results = profile_snapshot(session, participation.user_id, pack_key, max_level)
     participation.status = ParticipationStatus.SHARED
     participation.shared_at = now
     session.flush()
