@@ -15,9 +15,9 @@ Answer models:
 - ``irt_2pl``: abilities θ_c ~ N(0, 1) per competence with correlation 0.6, P(right) from each
   challenge's 2PL parameters; the learner "masters" a skill when θ_c ≥ its difficulty.
 The true level/pix of a competence is the Pix score (max reachable level 6) of the skills the
-learner masters.  ``smart_random`` and ``bayesian`` assess each competence separately; ``flash``
-runs one 32-question test across all competences and maps θ to pix and levels; its θ RMSE is
-against the mean of the learner's 16 θ_c (only defined under ``irt_2pl``).
+learner masters.  ``smart_random``, ``bayesian`` and ``bayesian_irt`` assess each competence
+separately; ``flash`` runs one 32-question test across all competences and maps θ to pix and
+levels; its θ RMSE is against the mean of the learner's 16 θ_c (only defined under ``irt_2pl``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ MAX_LEVEL = 6  # the product default (levels 7–8 not reachable)
 LEVEL_SHARES = np.array([0.07, 0.13, 0.18, 0.19, 0.17, 0.12, 0.08, 0.06])  # true level 0..7
 RHO = 0.6  # correlation of a learner's competences (latent scale)
 MODELS = {"slip_guess": (0.10, 0.20), "misspecified": (0.15, 0.25), "irt_2pl": None}
-ENGINES = ("smart_random", "bayesian", "flash")
+ENGINES = ("smart_random", "bayesian", "bayesian_irt", "flash")
 FLASH_CHECKPOINTS = (8, 16, 24, 32)
 OK, KO = AnswerResult.OK, AnswerResult.KO
 

@@ -19,7 +19,7 @@ Public API (what the assessment layer calls)
 
 3. Ask for the next challenge of a competence (stateless: pass the answers so far)::
 
-       selector = engine.get_selector()            # "bayesian" (default), "smart_random", "flash"
+       selector = engine.get_selector()  # "bayesian" (default), "bayesian_irt", "smart_random", "flash"
        state = engine.AssessmentState(
            competence="1.1",
            answers=(engine.Answer("c-123", "ok"), ...),   # this assessment's answers, in order
@@ -60,6 +60,7 @@ from pix_lti.engine.irt import default_item_parameters
 from pix_lti.engine.scoring import pix_per_skill, score_competence, score_from_exact_pix, score_profile
 from pix_lti.engine.selection import (
     DEFAULT_SELECTOR,
+    BayesianIrtSelector,
     BayesianSelector,
     FlashSelector,
     Selector,
@@ -93,6 +94,7 @@ __all__ = [
     "Answer",
     "AnswerResult",
     "AssessmentState",
+    "BayesianIrtSelector",
     "BayesianSelector",
     "CalibrationResult",
     "Catalog",

@@ -43,7 +43,8 @@ class SliceKnowledge:
 
     ``status``: 0 untested, 1 validated, −1 invalidated. ``source``: 0 none, 1 direct, 2 inferred,
     3 estimated. ``evidence``: the direct observations in order, as (local skill, right?) pairs —
-    prior DIRECT elements first, then this assessment's answers.  ``last_timed``: whether the last
+    prior DIRECT elements first, then this assessment's answers; ``evidence_challenges`` gives
+    the catalog index of each one's challenge (−1 when unknown).  ``last_timed``: whether the last
     answer of this assessment was on a timed challenge.
     """
 
@@ -52,6 +53,7 @@ class SliceKnowledge:
     source: NDArray[np.int8]
     challenge: list[str | None]
     evidence: list[tuple[int, bool]]
+    evidence_challenges: list[int]
     n_answers: int = 0
     last_timed: bool = False
 
@@ -104,6 +106,7 @@ def slice_knowledge(
         source=np.zeros(n, dtype=np.int8),
         challenge=[None] * n,
         evidence=[],
+        evidence_challenges=[],
     )
     for ke in prior:
         local = sl.local_index.get(ke.skill_id)
@@ -114,6 +117,8 @@ def slice_knowledge(
         k.challenge[local] = ke.challenge_id
         if ke.source is KnowledgeSource.DIRECT:
             k.evidence.append((local, ke.status is KnowledgeStatus.VALIDATED))
+            ci = -1 if ke.challenge_id is None else catalog.challenge_index.get(ke.challenge_id, -1)
+            k.evidence_challenges.append(ci)
     ch_index = catalog.challenge_index
     for answer in answers:
         ci = ch_index.get(answer.challenge_id)
@@ -125,6 +130,7 @@ def slice_knowledge(
         right = answer.result.is_success
         _apply_answer(k, local, right, answer.challenge_id)
         k.evidence.append((local, right))
+        k.evidence_challenges.append(ci)
         k.n_answers += 1
         k.last_timed = bool(catalog.ch_timed[ci])
     return k
@@ -179,12 +185,11 @@ def knowledge_from_answers(
     return tuple(out)
 
 
-def knowledge_from_depth(k: SliceKnowledge, depth: int) -> tuple[KnowledgeElement, ...]:
-    """Knowledge elements stating "masters every skill up to ``depth``" on one competence.
+def knowledge_from_mask(k: SliceKnowledge, validated: NDArray[np.bool_]) -> tuple[KnowledgeElement, ...]:
+    """Knowledge elements validating exactly the competence's active skills in ``validated``.
 
-    Every active skill of level ≤ depth is validated, every other one invalidated.  The source is
-    DIRECT when the skill's own answer agrees, ESTIMATED otherwise (untested, inferred, or an answer
-    the estimate overrides — e.g. a strong learner's single slip).
+    The source is DIRECT when the skill's own answer agrees, ESTIMATED otherwise (untested,
+    inferred, or an answer the estimate overrides — e.g. a strong learner's single slip).
     """
     sl = k.sl
     observed: dict[int, bool] = {}
@@ -192,14 +197,20 @@ def knowledge_from_depth(k: SliceKnowledge, depth: int) -> tuple[KnowledgeElemen
         observed[local] = right  # the last observation of a skill wins
     out = []
     for i in range(sl.n_skills):
-        validated = bool(sl.level[i] <= depth)
-        agrees = observed.get(i) is validated
+        ok = bool(validated[i])
+        agrees = observed.get(i) is ok
         out.append(
             KnowledgeElement(
                 skill_id=sl.skill_ids[i],
-                status=KnowledgeStatus.VALIDATED if validated else KnowledgeStatus.INVALIDATED,
+                status=KnowledgeStatus.VALIDATED if ok else KnowledgeStatus.INVALIDATED,
                 source=KnowledgeSource.DIRECT if agrees else KnowledgeSource.ESTIMATED,
                 challenge_id=k.challenge[i] if agrees else None,
             )
         )
     return tuple(out)
+
+
+def knowledge_from_depth(k: SliceKnowledge, depth: int) -> tuple[KnowledgeElement, ...]:
+    """Knowledge elements stating "masters every skill up to ``depth``" on one competence:
+    every active skill of level ≤ depth validated, every other one invalidated."""
+    return knowledge_from_mask(k, k.sl.level <= depth)

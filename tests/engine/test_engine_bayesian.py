@@ -11,6 +11,7 @@ from benchmarks.synthetic_bank import make_bank
 from pix_lti.engine import (
     Answer,
     AssessmentState,
+    BayesianIrtSelector,
     BayesianSelector,
     KnowledgeElement,
     SmartRandomSelector,
@@ -199,3 +200,27 @@ def test_invalid_configuration_is_rejected() -> None:
         BayesianSelector(slip=0.6)
     with pytest.raises(ValueError):
         BayesianSelector(confidence=0.3)
+
+
+def test_irt_variant_level_is_what_its_pix_say_and_no_skill_is_asked_twice(bank_catalog) -> None:  # type: ignore[no-untyped-def]
+    cat = bank_catalog
+    sel = BayesianIrtSelector()
+    rng = np.random.default_rng(1)
+    for trial in range(8):
+        comp = cat.competences[trial]
+        sl = cat.slice(comp)
+        theta = float(rng.normal())
+        answers: list[Answer] = []
+        while True:
+            s = sel.next_challenge(cat, AssessmentState(comp, tuple(answers)), rng)
+            if s.challenge_id is None:
+                break
+            local = sl.local_index[cat.skill_of(s.challenge_id).id]
+            assert slice_knowledge(cat, sl, answers).status[local] == 0  # untested, not inferred
+            ci = cat.challenge_index[s.challenge_id]
+            p = 1 / (1 + np.exp(cat.ch_a[ci] * (cat.ch_b[ci] - theta)))
+            answers.append(Answer(s.challenge_id, "ok" if rng.random() < p else "ko"))
+        assert 1 <= len(answers) <= sel.max_length
+        _, p_level, model = sel.posterior(cat, slice_knowledge(cat, sl, answers))
+        kes = sel.knowledge(cat, AssessmentState(comp, tuple(answers)))
+        assert score_competence(cat, comp, kes).level == model.levels[int(np.argmax(p_level))]

@@ -1,6 +1,7 @@
 """Selection algorithms behind one interface (``Selector``), and a registry by name.
 
 - ``bayesian`` (default): posterior over the level, information gain, confidence stop;
+- ``bayesian_irt``: the same with a 2PL answer model (θ per competence) instead of slip/guess;
 - ``smart_random``: the public Pix positioning algorithm (baseline);
 - ``flash``: the 2PL certification engine (one θ across competences, fixed length).
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from pix_lti.engine.selection.base import Selector
 from pix_lti.engine.selection.bayesian import BayesianSelector
+from pix_lti.engine.selection.bayesian_irt import BayesianIrtSelector
 from pix_lti.engine.selection.flash import FlashSelector, theta_knowledge, theta_scores
 from pix_lti.engine.selection.smart_random import SmartRandomSelector
 
@@ -18,6 +20,7 @@ DEFAULT_SELECTOR = "bayesian"
 
 _REGISTRY: dict[str, type[Any]] = {
     "bayesian": BayesianSelector,
+    "bayesian_irt": BayesianIrtSelector,
     "smart_random": SmartRandomSelector,
     "flash": FlashSelector,
 }
@@ -39,6 +42,7 @@ def get_selector(name: str = DEFAULT_SELECTOR, **options: Any) -> Selector:
 
 __all__ = [
     "DEFAULT_SELECTOR",
+    "BayesianIrtSelector",
     "BayesianSelector",
     "FlashSelector",
     "Selector",

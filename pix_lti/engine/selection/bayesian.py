@@ -60,6 +60,21 @@ def _entropy(p: FloatArray) -> FloatArray:
     return -(q * np.log2(q) + (1 - q) * np.log2(1 - q))
 
 
+def information_gain(
+    p_state: FloatArray, p_level: FloatArray, to_level: FloatArray, p_right: FloatArray
+) -> FloatArray:
+    """I(answer; reported level) in bits for each row of ``p_right`` (P(right | state), C × S).
+
+    ``p_state``: posterior over the S states; ``to_level``: (S × R) 0/1 state → reported level;
+    ``p_level`` = p_state @ to_level.  I = H(answer) − Σ_r P(r) H(answer | r).
+    """
+    by_level_right = (p_right * p_state[None, :]) @ to_level  # P(right, R = r)
+    total_right = by_level_right.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cond = np.where(p_level[None, :] > 0, by_level_right / p_level[None, :], 0.0)
+    return _entropy(total_right) - (_entropy(cond) * p_level[None, :]).sum(axis=1)
+
+
 @dataclass(frozen=True, eq=False)
 class _DepthModel:
     """Per competence and cap: depths, their reported levels, the prior and aggregation matrix."""
@@ -125,7 +140,7 @@ class BayesianSelector:
     min_gain: float = 0.01  # bits
     gain_tolerance: float = 0.0  # relative: candidates within it of the best gain are drawn from
     max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
-    tube_inference: bool = True  # False: only skills answered directly are excluded  # weight of the information tube inference would take away
+    tube_inference: bool = True  # False: only skills answered directly are excluded
     name: str = "bayesian"
 
     def __post_init__(self) -> None:
@@ -155,12 +170,7 @@ class BayesianSelector:
     def gains(self, post: Posterior, skill_levels: NDArray[np.int64]) -> FloatArray:
         """Expected information gain I(answer; reported level), in bits, for each skill level."""
         p1 = self.p_right_by_depth(skill_levels, len(post.depth))  # (L × D)
-        joint_right = p1 * post.depth[None, :]  # P(right, d)
-        by_level_right = joint_right @ post.model.to_level  # P(right, R = r)
-        p_right = by_level_right.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cond = np.where(post.level[None, :] > 0, by_level_right / post.level[None, :], 0.0)
-        return _entropy(p_right) - (_entropy(cond) * post.level[None, :]).sum(axis=1)
+        return information_gain(post.depth, post.level, post.model.to_level, p1)
 
     # -- selector interface ------------------------------------------------------------------
     def _askable(self, k: SliceKnowledge) -> NDArray[np.bool_]:
