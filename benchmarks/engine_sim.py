@@ -248,8 +248,23 @@ def summarise(run: EngineRun, learners: Learners, n_comp: int) -> dict[str, obje
     return out
 
 
+READING = """\
+How to read it.  *q/competence*: questions in one competence assessment (flash: 32 questions over
+16 competences = 2).  *exact* / *±1*: share of learner × competence sessions whose reported level
+(the Pix score of the knowledge elements the engine returns) equals the true level / is within one.
+*pix RMSE*: per competence, and for the 16-competence total.  *max exposure*: the highest share of
+learners shown any single challenge.  *select p50/p99*: CPU time (thread time) of one
+`next_challenge` call, warm, single process; *wall p99* adds the preemption by other processes on
+the shared machine.  *Information ceiling*: exact accuracy of the bayesian posterior had the learner
+answered one challenge of EVERY active skill of the competence: with one challenge per skill, no
+engine assuming this answer model can expect more on this bank (levels with only 2–4 skills in a
+competence cannot outvote a slip or a guess).  ``bayesian`` assumes the slip/guess step model and
+``bayesian_irt`` the 2PL model: each is best under its own model, so calibrating real answers
+(``pix_lti.engine.calibration``) should decide which one the product uses."""
+
+
 def format_report(results: dict[str, dict[str, dict[str, object]]], header: str) -> str:
-    lines = [header, ""]
+    lines = [header, "", READING, ""]
     lines.append(
         "| model | engine | q/competence mean | p90 | exact | ±1 | pix RMSE /comp | pix RMSE total "
         "| max exposure | select p50 ms | p99 ms | wall p99 ms |"

@@ -3,7 +3,7 @@
 Same machinery as ``bayesian`` (posterior → reported Pix level → information gain → confidence
 stop), with a different state and likelihood:
 
-- state: the learner's ability θ on this competence, on the EAP grid (−4.5 … 4.5 by 0.1), prior
+- state: the learner's ability θ on this competence, on a grid (−4.5 … 4.5 by 0.2), prior
   N(0, 1);
 - likelihood: each challenge's own 2PL parameters, P(right | θ) = 1 / (1 + exp(a (b − θ)));
 - reported level of a grid point θ: the flash mapping restricted to the competence — a skill is
@@ -42,6 +42,7 @@ from pix_lti.engine.types import (
 )
 
 FloatArray = NDArray[np.float64]
+GRID_STEP = 0.2  # coarser than flash's 0.1: levels are 0.8 logit wide, and it halves the work
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,7 +58,7 @@ def _grid_model(catalog: Catalog, sl: CompetenceSlice, max_level: int) -> _GridM
     cache: dict[str, _GridModel] = catalog.derived(f"bayesian_irt:{max_level}", lambda _: {})
     model = cache.get(sl.code)
     if model is None:
-        grid = theta_grid()
+        grid = theta_grid(step=GRID_STEP)
         skill_b = catalog.sk_difficulty[sl.skill_global]
         order = np.argsort(skill_b, kind="stable")
         # Exact pix as θ passes each skill difficulty (cumulative Fractions), then per grid point.
