@@ -91,6 +91,8 @@ class Settings:
     log_level: str = field(default="INFO", metadata={"spec": _Spec(_parse_str, "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))})
     default_locale: str = field(default="fr", metadata={"spec": _Spec(_parse_str, "Language used when the visitor has not chosen one.", choices=("fr", "en"))})
     max_reachable_level: int = field(default=6, metadata={"spec": _Spec(_parse_int, "Highest competence level a student can reach (the référentiel has 8; 7–8 are not open yet).", minimum=1)})
+    content_pack: str = field(default="crcn-demo", metadata={"spec": _Spec(_parse_str, "Key of the content pack competence tests and new target profiles use (`crcn-demo`, or the key of an imported Pix release).")})
+    timezone: str = field(default="Europe/Paris", metadata={"spec": _Spec(_parse_str, "Time zone in which dates are shown (IANA name).")})
     content_dir: str = field(default=str(PROJECT_ROOT / "content"), metadata={"spec": _Spec(_parse_str, "Folder holding content packs (`content/<pack>/`).")})
     database_pool_size: int = field(default=5, metadata={"spec": _Spec(_parse_int, "Connections kept per worker process (PostgreSQL).", minimum=1)})
     database_connect_timeout: int = field(default=5, metadata={"spec": _Spec(_parse_int, "Seconds to wait for a database connection before failing (health checks answer 503).", minimum=1)})
@@ -149,6 +151,12 @@ def _check_cross_field(values: Mapping[str, Any], problems: list[str]) -> None:
     db_url = values["database_url"]
     if db_url and not db_url.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql"):
         problems.append(f"{ENV_PREFIX}DATABASE_URL: only sqlite and postgresql URLs are supported")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(values["timezone"])
+    except Exception:
+        problems.append(f"{ENV_PREFIX}TIMEZONE: {values['timezone']!r} is not a known time zone (e.g. Europe/Paris)")
     if values["max_reachable_level"] > 8:
         problems.append(f"{ENV_PREFIX}MAX_REACHABLE_LEVEL: must be between 1 and 8")
     if values["env"] == "production":

@@ -118,3 +118,8 @@ def test_documentation_table_lists_every_setting() -> None:
     names = [row[0] for row in settings_table()]
     assert "PIX_LTI_SECRET_KEY" in names and "PIX_LTI_DATABASE_URL" in names
     assert all(doc for _, _, doc in settings_table())
+
+
+def test_unknown_timezone_is_named() -> None:
+    assert problems({"PIX_LTI_TIMEZONE": "Mars/Olympus"}) == [
+        "PIX_LTI_TIMEZONE: 'Mars/Olympus' is not a known time zone (e.g. Europe/Paris)"]

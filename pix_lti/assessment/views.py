@@ -14,17 +14,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from pix_lti.assessment import presenters, services, tutorials
 from pix_lti.auth.access import current_user, login_required
 from pix_lti.content.engine_bridge import ContentNotLoaded
-from pix_lti.content.models import ContentPack, ContentRelease
 from pix_lti.db import get_db, utcnow
 from pix_lti.identity.models import User
 from pix_lti.web.security import safe_next_url
 
-DEFAULT_PACK = "crcn-demo"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -38,17 +35,8 @@ def now() -> datetime:
 
 
 def pack_key() -> str:
-    """The content pack competence tests run on: ``app.config["PIX_CONTENT_PACK"]`` if set, else the open demo pack
-    when it is loaded, else the most recently loaded pack (e.g. a Pix release on a server without the demo)."""
-    configured = current_app.config.get("PIX_CONTENT_PACK")
-    if configured:
-        return str(configured)
-    session = get_db()
-    if session.scalar(select(ContentPack.id).where(ContentPack.key == DEFAULT_PACK)) is not None:
-        return DEFAULT_PACK
-    latest = session.scalar(select(ContentPack.key).join(ContentRelease, ContentRelease.pack_id == ContentPack.id)
-                            .order_by(ContentRelease.id.desc()).limit(1))
-    return latest or DEFAULT_PACK  # nothing loaded: the pages say so (ContentNotLoaded)
+    """The content pack competence tests run on (``PIX_LTI_CONTENT_PACK``)."""
+    return str(current_app.config["PIX_SETTINGS"].content_pack)
 
 
 def max_level() -> int:

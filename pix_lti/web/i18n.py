@@ -32,6 +32,7 @@ def switch_locale(code: str) -> ResponseReturnValue:
 def init_i18n(app: Flask) -> Babel:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["PIX_SETTINGS"].default_locale)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["PIX_SETTINGS"].timezone)
     babel = Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
 

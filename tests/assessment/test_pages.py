@@ -4,6 +4,8 @@ test_pages_* modules."""
 
 from __future__ import annotations
 
+import pytest
+
 import re
 from collections.abc import Callable
 from typing import Any
@@ -335,9 +337,9 @@ def test_a_fresh_server_process_knows_every_table_an_assessment_refers_to(tmp_pa
     assert "campaign_participations" in result.stdout
 
 
+@pytest.mark.parametrize("settings_overrides", [{"content_pack": "no-such-pack"}], indirect=True)
 def test_profile_says_when_no_content_is_loaded(app: Any, client: FlaskClient, db_session: Session) -> None:
     log_in_student(client, db_session)
-    app.config["PIX_CONTENT_PACK"] = "no-such-pack"
     response = client.get("/profil")
     assert response.status_code == 503
     assert "Les tests ne sont pas encore disponibles" in html_of(response)
