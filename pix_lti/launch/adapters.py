@@ -110,6 +110,9 @@ class KvLaunchDataStorage(LaunchDataStorage[Any]):
     def check_value(self, key: str) -> bool:
         return self._kv.get_json(self._key(key)) is not None
 
+    def delete_value(self, key: str) -> None:
+        self._kv.delete(self._key(key))
+
     def can_set_keys_expiration(self) -> bool:
         return True
 

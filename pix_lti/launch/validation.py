@@ -23,7 +23,7 @@ from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.session import SessionService
 
 from pix_lti.kvstore import KeyValueStore
-from pix_lti.launch.adapters import DbRegistration, DbToolConfig, ToolCookieService, ToolRequest
+from pix_lti.launch.adapters import DbRegistration, DbToolConfig, KvLaunchDataStorage, ToolCookieService, ToolRequest
 from pix_lti.launch.claims import (
     AGS,
     CONTEXT,
@@ -334,9 +334,14 @@ class ToolMessageLaunch(MessageLaunch[ToolRequest, DbToolConfig, SessionService,
         if not self._kv.add("lti:nonce-used:" + _digest(nonce), USED_TTL):
             raise LaunchError("nonce_replay", _l("Ce lancement a déjà été utilisé."), ADVICE_RELAUNCH,
                               "nonce already used (replayed launch)", context=context)
-        if not self._kv.add("lti:state-used:" + _digest(self._get_request_param("state")), USED_TTL):
+        state = self._get_request_param("state")
+        if not self._kv.add("lti:state-used:" + _digest(state), USED_TTL):
             raise LaunchError("state_replay", _l("Ce lancement a déjà été utilisé."), ADVICE_RELAUNCH,
                               "state already used (replayed launch)", context=context)
+        # The login is spent: a replay now finds no state at all (and would hit the used nonce anyway).
+        storage = self._session_service.data_storage
+        if isinstance(storage, KvLaunchDataStorage):
+            storage.delete_value(self._session_service._get_key(state))  # noqa: SLF001 - pylti1p3's key scheme
         self.message_type = message_type
 
     message_type: str = ""

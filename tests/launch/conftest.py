@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,10 +15,35 @@ from pix_lti.launch import registrations
 from pix_lti.launch.models import LtiRegistration
 from tests.conftest import use_demo_database
 from tests.factories import make_organisation
-from tests.launch.platform import FakePlatform
+from tests.launch.platform import FakePlatform, new_rsa_key
 
 # The picker and the competence pages list the référentiel: these tests get a database with the demo pack.
 database_url, database = use_demo_database()
+
+
+@pytest.fixture(scope="session")
+def _tool_key_pool() -> list[Any]:
+    return [new_rsa_key() for _ in range(4)]
+
+
+@pytest.fixture(autouse=True)
+def _reuse_tool_keys(monkeypatch: pytest.MonkeyPatch, _tool_key_pool: list[Any]) -> None:
+    """Each test's database starts without tool keys; reuse a few pre-generated ones instead of generating RSA keys
+    in every test (distinct keys still come one after the other, for rotation tests)."""
+    from jwcrypto.jwk import JWK
+
+    from pix_lti.launch import keys
+
+    pool = itertools.cycle(_tool_key_pool)
+
+    class PooledJWK:
+        from_pem = staticmethod(JWK.from_pem)
+
+        @staticmethod
+        def generate(**_: Any) -> Any:
+            return next(pool)
+
+    monkeypatch.setattr(keys, "JWK", PooledJWK)
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,13 @@ def counts(db: Session) -> dict[str, int]:
     }
 
 
-def opened_session(response: TestResponse) -> bool:
-    return any(h.startswith("pix_lti_session=") and "Max-Age=0" not in h for h in response.headers.getlist("Set-Cookie"))
+def opened_session(response: TestResponse, current: str | None = None) -> bool:
+    """Whether the response gives the browser a new session id (``current``: the id it already had, if any)."""
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith("pix_lti_session=") and "Max-Age=0" not in header:
+            if header.split(";", 1)[0].split("=", 1)[1] != current:
+                return True
+    return False
 
 
 def lti_user(db: Session, issuer: str, subject: str) -> User | None:
