@@ -208,11 +208,12 @@ def start_participation(session: Session, campaign: Campaign, user: User, *, ext
     target skills; a profiles collection has no test and is ready to share at once)."""
     now = now or utcnow()
     existing = active_participation(session, campaign.id, user.id)
+    if campaign.archived_at is not None and (existing is None or existing.status is ParticipationStatus.STARTED):
+        # A closed campaign takes no one new, and an unfinished test could not be sent: it does not resume either.
+        raise CampaignArchived(campaign.code)
     if existing is not None:
         _ensure_assessment(session, existing, max_level=max_level, now=now)
         return existing
-    if campaign.archived_at is not None:
-        raise CampaignArchived(campaign.code)
     cleaned = clean_external_id(external_id) if campaign.external_id_label else None
     is_test = campaign.type is CampaignType.ASSESSMENT
     participation = CampaignParticipation(

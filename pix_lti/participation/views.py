@@ -293,9 +293,6 @@ def share(code: str) -> ResponseReturnValue:
         flash(_("Cette campagne est clôturée : vos résultats ne peuvent plus être envoyés."), "error")
     except campaigns.NotReadyToShare:
         return _after_start(campaign, participation)
-    else:
-        flash(_("Vos résultats ont été envoyés à %(organisation)s.", organisation=campaign.organisation.name),
-              "success")
     return redirect(url_for("participation.end", code=campaign.code), code=303)
 
 

@@ -254,3 +254,20 @@ def test_profiles_collection_has_no_test_and_shares_the_profile(db_session: Sess
         db_session, user.id, campaigns.catalogs.full_catalog(db_session, demo_content), 6).by_competence()
     assert score["4.1"].pix == 8 and snapshot["competences"]["1.1"] == {"level": 0, "pix": 0}
     assert snapshot["total_pix"] == snapshot["competences"]["4.1"]["pix"]
+
+
+def test_an_unfinished_test_of_a_closed_campaign_does_not_resume(db_session: Session, demo_content: str) -> None:
+    campaign = make_campaign(db_session, demo_content)
+    user = make_user(db_session)
+    campaigns.start_participation(db_session, campaign, user, max_level=6)
+    campaign.archived_at = utcnow()
+    with pytest.raises(campaigns.CampaignArchived):
+        campaigns.start_participation(db_session, campaign, user, max_level=6)
+    # A finished one still shows its results (the end page uses the same participation).
+    other = make_user(db_session)
+    campaign.archived_at = None
+    finished = campaigns.start_participation(db_session, campaign, other, max_level=6)
+    finish_test(db_session, campaigns.campaign_assessment(db_session, finished), right=True)
+    campaigns.refresh_participation(db_session, finished)
+    campaign.archived_at = utcnow()
+    assert campaigns.start_participation(db_session, campaign, other, max_level=6).id == finished.id

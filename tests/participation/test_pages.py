@@ -164,6 +164,18 @@ def test_archived_campaign_says_it_is_closed(client: FlaskClient, db_session: Se
     assert campaigns.active_participation(db_session, campaign.id, user.id) is None
 
 
+def test_closed_campaign_hides_the_resume_button(client: FlaskClient, db_session: Session, demo_content: str) -> None:
+    campaign = make_campaign(db_session, demo_content)
+    log_in(client, db_session)
+    start(client, campaign)
+    campaign.archived_at = utcnow()
+    db_session.flush()
+    html = html_of(client.get(f"/campagnes/{campaign.code}"))
+    assert "Cette campagne est clôturée" in html and "Reprendre mon parcours" not in html
+    token = csrf_token_from(html_of(client.get("/campagnes")))
+    assert client.post(f"/campagnes/{campaign.code}/commencer", data={"csrf_token": token}).status_code == 410
+
+
 def test_landing_page_shows_the_campaign_and_escapes_the_organisation_text(client: FlaskClient, db_session: Session,
                                                                            demo_content: str) -> None:
     campaign = make_campaign(db_session, demo_content, tubes=HAND_TUBES, title="Bilan de 4e",
