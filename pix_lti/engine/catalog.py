@@ -96,12 +96,11 @@ class CompetenceSlice:
         same = self.tube[:, None] == self.tube[None, :]
         return same & (self.level[None, :] >= self.level[:, None])
 
-    def exact_pix(self, knowledge: Iterable[KnowledgeElement], catalog: Catalog | None = None) -> Fraction:
+    def exact_pix(self, knowledge: Iterable[KnowledgeElement]) -> Fraction:
         """Exact pix of the validated knowledge elements on this competence's active skills.
 
         When a skill has several elements the last one wins (the app should keep one per skill).
         """
-        del catalog  # kept in the signature so callers can pass it uniformly
         status: dict[int, bool] = {}
         for ke in knowledge:
             local = self.local_index.get(ke.skill_id)

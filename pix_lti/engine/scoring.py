@@ -66,7 +66,7 @@ def score_competence(
 ) -> CompetenceScore:
     """Score one competence from knowledge elements (validated ones on active skills of it count)."""
     return score_from_exact_pix(
-        competence, catalog.slice(competence).exact_pix(knowledge, catalog), max_level
+        competence, catalog.slice(competence).exact_pix(knowledge), max_level
     )
 
 

@@ -224,3 +224,14 @@ def test_irt_variant_level_is_what_its_pix_say_and_no_skill_is_asked_twice(bank_
         _, p_level, model = sel.posterior(cat, slice_knowledge(cat, sl, answers))
         kes = sel.knowledge(cat, AssessmentState(comp, tuple(answers)))
         assert score_competence(cat, comp, kes).level == model.levels[int(np.argmax(p_level))]
+
+
+def test_tube_inference_option_only_changes_what_may_be_asked() -> None:
+    cat = make_catalog({"1.1": {"a": [1, 2, 3, 4], "b": [2, 3]}})
+    k = slice_knowledge(cat, cat.slice("1.1"), [ans("@a1", "ko")])
+    ids = cat.slice("1.1").skill_ids
+    strict = {ids[i] for i in np.flatnonzero(B._askable(k))}
+    free = {ids[i] for i in np.flatnonzero(BayesianSelector(tube_inference=False)._askable(k))}
+    assert strict == {"@b2", "@b3"}  # @a2..@a4 were invalidated by inference
+    assert free == {"@a2", "@a3", "@a4", "@b2", "@b3"}  # only the answered skill is excluded
+    assert B.posterior(k).depth == pytest.approx(BayesianSelector(tube_inference=False).posterior(k).depth)

@@ -23,8 +23,11 @@ among the candidates within ``gain_tolerance`` of the best gain (randomesque exp
 every skill of the chosen level shares the exposure), then a challenge uniformly among its
 playable ones.
 
-Stop when P(R = r) ≥ ``confidence`` for some r, when the best remaining gain is below
-``min_gain`` bits (or nothing is left), or after ``max_length`` answers.
+Stop when P(R = r) ≥ ``confidence`` (0.99) for some r, when the best remaining gain is below
+``min_gain`` bits (or nothing is left), or after ``max_length`` answers.  With one challenge per
+skill, a competence whose boundary level has only 2–4 skills can run out of evidence before the
+confidence is reached: the engine then stops (``no_informative_item``) and reports the most
+probable level — nothing else it could ask would change the decision noticeably.
 
 Knowledge output.  ``knowledge`` validates every active skill up to the most probable depth d̂
 within the most probable reported level, and invalidates every skill above it
@@ -212,7 +215,7 @@ class BayesianSelector:
         cands = np.flatnonzero(mask)
         if cands.size == 0:
             return stop(StopReason.NO_CANDIDATE)
-        level_gain = self.gains(post, np.arange(sl.max_level + 2))  # by level 0..D+1
+        level_gain = self.gains(post, np.arange(sl.max_level + 1))  # indexed by level (row 0 unused)
         gain = level_gain[sl.level[cands]]
         best = float(gain.max())
         if best < self.min_gain:
