@@ -13,7 +13,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from pix_lti.db import Database, init_request_scope
+from pix_lti.db import Database, init_request_scope, install_unit_of_work_commit
 from pix_lti.kvstore import make_store
 from pix_lti.settings import Settings, load_settings
 from pix_lti.web import errors, health, i18n, logs, security
@@ -80,4 +80,5 @@ def create_app(config_override: Mapping[str, Any] | Settings | None = None, *, d
     from pix_lti.cli import register_commands
 
     register_commands(app)
+    install_unit_of_work_commit(app)  # last: runs first among after-request handlers
     return app

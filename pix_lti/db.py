@@ -156,10 +156,37 @@ def keep_changes_on_error() -> None:
     g._db_commit_on_error = True
 
 
+def request_session_in_transaction() -> Session | None:
+    """The current request's session if it has a transaction open (so that side writes can join it), else None."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    session: Session | None = g.get("_db_session")
+    return session if session is not None and session.in_transaction() else None
+
+
 def init_request_scope(app: Any, database: Database) -> None:
-    from flask import Response, g
+    """Open a session per request on first use and close it at teardown. The commit is installed separately, last, by
+    ``install_unit_of_work_commit`` so that it runs before every other after-request handler."""
+    from flask import g
 
     app.extensions["pix_lti.db"] = database
+
+    @app.teardown_request
+    def _close_unit_of_work(exc: BaseException | None) -> None:
+        session: Session | None = g.pop("_db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+
+def install_unit_of_work_commit(app: Any) -> None:
+    """Register the request's single commit point. Flask runs after-request handlers in reverse order of registration:
+    registered last, this one runs first, so the transaction (and SQLite's write lock) ends before headers, logging or
+    session saving touch the database again."""
+    from flask import Response, g
 
     @app.after_request
     def _commit_unit_of_work(response: Response) -> Response:
@@ -170,11 +197,3 @@ def init_request_scope(app: Any, database: Database) -> None:
             else:
                 session.rollback()
         return response
-
-    @app.teardown_request
-    def _close_unit_of_work(exc: BaseException | None) -> None:
-        session: Session | None = g.pop("_db_session", None)
-        if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()

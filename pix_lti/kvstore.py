@@ -6,7 +6,8 @@ Never in process memory: any worker on any host must see the same values.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -14,7 +15,7 @@ from sqlalchemy import String, Text, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from pix_lti.db import Base, Database, utcnow
+from pix_lti.db import Base, Database, request_session_in_transaction, utcnow
 
 
 class KeyValueEntry(Base):
@@ -73,19 +74,30 @@ class RedisStore:
 
 
 class SqlStore:
-    """The database-backed store. Each call is its own short transaction (independent of the request's unit of work),
-    through ``database.session_factory`` so that tests' savepoint binding applies to it too."""
+    """The database-backed store. Inside a request whose transaction is open, a call joins that unit of work through a
+    savepoint (a second connection would wait for SQLite's write lock held by the request); otherwise each call is its own
+    short transaction. Either way through ``database.session_factory``, so tests' savepoint binding applies too."""
 
     def __init__(self, database: Database, clock: Callable[[], datetime] = utcnow):
         self._database = database
         self._clock = clock
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        session = request_session_in_transaction()
+        if session is None:
+            with self._database.transaction() as own:
+                yield own
+            return
+        with session.begin_nested():
+            yield session
 
     def _insert(self, session: Session) -> Any:
         dialect = session.get_bind().dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(KeyValueEntry)
 
     def get_json(self, key: str) -> Any | None:
-        with self._database.transaction() as session:
+        with self._transaction() as session:
             entry = session.get(KeyValueEntry, key)
             if entry is None or entry.expires_at <= self._clock():
                 return None
@@ -94,7 +106,7 @@ class SqlStore:
     def set_json(self, key: str, value: Any, ttl_seconds: int) -> None:
         expires = self._clock() + timedelta(seconds=ttl_seconds)
         payload = json.dumps(value, separators=(",", ":"))
-        with self._database.transaction() as session:
+        with self._transaction() as session:
             stmt = self._insert(session).values(key=key, value=payload, counter=0, expires_at=expires)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[KeyValueEntry.key], set_={"value": payload, "expires_at": expires}
@@ -102,12 +114,12 @@ class SqlStore:
             session.execute(stmt)
 
     def delete(self, key: str) -> None:
-        with self._database.transaction() as session:
+        with self._transaction() as session:
             session.execute(delete(KeyValueEntry).where(KeyValueEntry.key == key))
 
     def add(self, key: str, ttl_seconds: int) -> bool:
         now = self._clock()
-        with self._database.transaction() as session:
+        with self._transaction() as session:
             stmt = self._insert(session).values(key=key, value="", counter=1, expires_at=now + timedelta(seconds=ttl_seconds))
             # An expired entry may be taken over; a live one may not (the conflict update then matches no row).
             stmt = stmt.on_conflict_do_update(
@@ -121,7 +133,7 @@ class SqlStore:
     def incr(self, key: str, ttl_seconds: int) -> int:
         now = self._clock()
         expires = now + timedelta(seconds=ttl_seconds)
-        with self._database.transaction() as session:
+        with self._transaction() as session:
             stmt = self._insert(session).values(key=key, value="", counter=1, expires_at=expires)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[KeyValueEntry.key],
