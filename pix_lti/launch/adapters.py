@@ -23,12 +23,12 @@ from pylti1p3.request import Request
 from pylti1p3.service_connector import ServiceConnector, TServiceConnectorResponse
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from pix_lti.kvstore import KeyValueStore
 from pix_lti.launch import keys
 from pix_lti.launch.models import LtiRegistration, RegistrationStatus
-from pix_lti.launch.registrations import find_for_login
 
 log = logging.getLogger(__name__)
 
@@ -180,12 +180,29 @@ class DbRegistration(Registration):
 
 
 class DbToolConfig(ToolConfAbstract[ToolRequest]):
-    """Registrations and deployments from the database. Every issuer may have several client ids."""
+    """Registrations and deployments read from the database up front (``load``), so that pylti1p3's look-ups during
+    the login and launch need no database transaction while the shared store is used (see ``release_db``). Every
+    issuer may have several client ids."""
 
-    def __init__(self, session: Session, secret_key: str, *, allow_pending: bool = False):
-        self._session = session
-        self._secret_key = secret_key
+    def __init__(self, rows: Sequence[LtiRegistration], signing_key: Callable[[], keys.SigningKey], *,
+                 allow_pending: bool = False):
+        self._rows = list(rows)
+        self._signing_key = signing_key
         self._allow_pending = allow_pending
+
+    @classmethod
+    def load(cls, session: Session, secret_key: str, issuer: str | None, client_id: str | None = None,
+             **kwargs: Any) -> DbToolConfig:
+        """The registrations of ``issuer`` (one client id, or all), with their deployments and organisation."""
+        query = (select(LtiRegistration).where(LtiRegistration.issuer == (issuer or ""))
+                 .options(selectinload(LtiRegistration.deployments), selectinload(LtiRegistration.organisation)))
+        if client_id:
+            query = query.where(LtiRegistration.client_id == client_id)
+        return cls(list(session.scalars(query)), lambda: keys.signing_key(session, secret_key), **kwargs)
+
+    @classmethod
+    def for_row(cls, session: Session, secret_key: str, row: LtiRegistration) -> DbToolConfig:
+        return cls([row], lambda: keys.signing_key(session, secret_key))
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -194,10 +211,16 @@ class DbToolConfig(ToolConfAbstract[ToolRequest]):
         return True
 
     def registration(self, row: LtiRegistration) -> DbRegistration:
-        return DbRegistration(row, lambda: keys.signing_key(self._session, self._secret_key))
+        return DbRegistration(row, self._signing_key)
+
+    def candidate(self, iss: str, client_id: str | None) -> LtiRegistration | None:
+        """Like ``registrations.find_for_login``: the exact client id, or the issuer's only registration."""
+        candidates = [r for r in self._rows if r.issuer == iss and (not client_id or r.client_id == client_id)]
+        return candidates[0] if len(candidates) == 1 else None
 
     def find_row(self, iss: str, client_id: str | None) -> LtiRegistration | None:
-        row = find_for_login(self._session, iss, client_id)
+        """The registration launches may use (not disabled; not pending unless allowed)."""
+        row = self.candidate(iss, client_id)
         if row is None or row.status is RegistrationStatus.DISABLED:
             return None
         if row.status is RegistrationStatus.PENDING and not self._allow_pending:
@@ -221,6 +244,18 @@ class DbToolConfig(ToolConfAbstract[ToolRequest]):
         if row is None or deployment_id not in row.deployment_ids:
             return None
         return Deployment().set_deployment_id(deployment_id)
+
+
+def release_db() -> None:
+    """End the request's database transaction (committing what it did) before using the shared store or a slow
+    remote call. On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so a store call — its own
+    transaction — would wait for this one, which waits for it; elsewhere it avoids holding locks across network I/O.
+    Call it only where the request's work so far is final."""
+    from flask import g
+
+    session = g.get("_db_session")
+    if session is not None and session.in_transaction():
+        session.commit()
 
 
 # ----- OIDC login ---------------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from pylti1p3.lineitem import LineItem
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pix_lti.db import utcnow
+from pix_lti.db import Database, utcnow
+from pix_lti.launch import keys
 from pix_lti.launch.adapters import DbToolConfig, service_connector
 from pix_lti.launch.claims import AGS_SCOPES, SCOPE_LINEITEM, SCOPE_SCORE
 from pix_lti.launch.models import (
@@ -161,21 +162,26 @@ def _line_item(ags: AssignmentsGradesService, link: LtiResourceLink, score_maxim
     return str(found.get_id())
 
 
-def send_score(session: Session, message: OutboxMessage) -> dict[str, Any]:
+def send_score(message: OutboxMessage, database: Database) -> dict[str, Any]:
+    """The ``lti.score`` handler. Reads what it needs in one short transaction, talks to the LMS with none open, and
+    saves a line item it found or created in another."""
     payload = message.payload
-    link = session.get(LtiResourceLink, payload["link_id"])
-    if link is None:
-        raise PermanentError("the resource link no longer exists")
-    registration = link.registration
-    if registration.status is not RegistrationStatus.ACTIVE:
-        raise PermanentError(f"the platform registration is {registration.status.value}")
-    if link.ags_scopes and SCOPE_SCORE not in link.ags_scopes:
-        raise PermanentError("the platform did not grant the score scope to this link")
-    if not (link.lineitem_url or link.lineitems_url):
-        raise PermanentError("the launch carried no grade service (AGS) endpoint")
+    with database.transaction() as session:
+        link = session.get(LtiResourceLink, payload["link_id"])
+        if link is None:
+            raise PermanentError("the resource link no longer exists")
+        registration = link.registration
+        if registration.status is not RegistrationStatus.ACTIVE:
+            raise PermanentError(f"the platform registration is {registration.status.value}")
+        if link.ags_scopes and SCOPE_SCORE not in link.ags_scopes:
+            raise PermanentError("the platform did not grant the score scope to this link")
+        if not (link.lineitem_url or link.lineitems_url):
+            raise PermanentError("the launch carried no grade service (AGS) endpoint")
+        signing = keys.signing_key(session, current_app.config["SECRET_KEY"])
+    # Detached snapshots from here on (loaded attributes stay readable).
     scopes = [s for s in AGS_SCOPES if s in link.ags_scopes] or list(AGS_SCOPES)
-    config = DbToolConfig(session, current_app.config["SECRET_KEY"])
-    connector = service_connector(config.registration(registration), current_app.extensions["pix_lti.kv"])
+    connector = service_connector(DbToolConfig([registration], lambda: signing).registration(registration),
+                                  current_app.extensions["pix_lti.kv"])
     ags = AssignmentsGradesService(connector, {"scope": scopes, "lineitems": link.lineitems_url or "",
                                                "lineitem": link.lineitem_url or ""})
     grade = (Grade().set_score_given(float(payload["score_given"])).set_score_maximum(float(payload["score_maximum"]))
@@ -183,20 +189,25 @@ def send_score(session: Session, message: OutboxMessage) -> dict[str, Any]:
              .set_timestamp(payload["timestamp"]).set_user_id(payload["lti_user_id"]))
     if payload.get("comment"):
         grade.set_comment(str(payload["comment"]))
+    lineitem_url = link.lineitem_url
     try:
-        if not link.lineitem_url:
-            link.lineitem_url = _line_item(ags, link, float(payload["score_maximum"]), scopes)
-        response = ags.put_grade(grade, LineItem({"id": link.lineitem_url}))
+        if not lineitem_url:
+            lineitem_url = _line_item(ags, link, float(payload["score_maximum"]), scopes)
+            with database.transaction() as session:  # found next time without searching
+                stored = session.get(LtiResourceLink, link.id)
+                if stored is not None and not stored.lineitem_url:
+                    stored.lineitem_url = lineitem_url
+        response = ags.put_grade(grade, LineItem({"id": lineitem_url}))
     except LtiServiceException as exc:
         if exc.response is not None and exc.response.status_code == 409:
-            return {"lineitem": link.lineitem_url, "status": 409, "note": "platform already has this score"}
+            return {"lineitem": lineitem_url, "status": 409, "note": "platform already has this score"}
         raise _service_error(exc, "score") from None
     except requests.RequestException as exc:
         raise RetryableError(f"{type(exc).__name__}: {exc}") from None
     except LtiException as exc:
         raise PermanentError(str(exc)) from None
     body = response.get("body")
-    return {"lineitem": link.lineitem_url, "tokens_requested": connector.token_requests,
+    return {"lineitem": lineitem_url, "tokens_requested": connector.token_requests,
             "response": body if isinstance(body, (dict, list)) else json.dumps(body)[:200]}
 
 

@@ -5,7 +5,9 @@ having left the course group — never deleted, their results stay."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from flask import current_app
@@ -18,7 +20,8 @@ from pix_lti.db import utcnow
 from pix_lti.identity.models import ExternalIdentity, IdentityKind
 from pix_lti.identity.services import provision_person
 from pix_lti.launch.adapters import DbToolConfig, service_connector
-from pix_lti.launch.models import CourseGroup, CourseGroupMember, RegistrationStatus
+from pix_lti.launch import keys
+from pix_lti.launch.models import CourseGroup, CourseGroupMember, LtiRegistration, RegistrationStatus
 from pix_lti.launch.provisioning import map_roles, split_names
 
 log = logging.getLogger(__name__)
@@ -39,42 +42,22 @@ class RosterReport:
     complete: bool = True
 
 
-def sync_roster(session: Session, group: CourseGroup, *, max_pages: int = MAX_PAGES) -> RosterReport:
-    registration = group.registration
-    if registration.status is not RegistrationStatus.ACTIVE:
-        raise RosterError(f"the platform registration is {registration.status.value}")
-    if not group.nrps_url:
-        raise RosterError("the LMS did not offer its roster service (NRPS) for this course")
-    config = DbToolConfig(session, current_app.config["SECRET_KEY"])
-    connector = service_connector(config.registration(registration), current_app.extensions["pix_lti.kv"])
-    service = NamesRolesProvisioningService(connector, {"context_memberships_url": group.nrps_url})
-
-    report = RosterReport()
-    present: set[int] = set()
-    url: str | None = group.nrps_url
+def _fetch(registration: LtiRegistration, signing: keys.SigningKey, url: str, max_pages: int,
+           report: RosterReport) -> list[dict[str, Any]]:
+    """Every page of the roster (no database access here: nothing is held open during the LMS's answers)."""
+    connector = service_connector(DbToolConfig([registration], lambda: signing).registration(registration),
+                                  current_app.extensions["pix_lti.kv"])
+    service = NamesRolesProvisioningService(connector, {"context_memberships_url": url})
+    members: list[dict[str, Any]] = []
+    next_url: str | None = url
     try:
-        while url:
+        while next_url:
             if report.pages >= max_pages:
                 report.complete = False
                 break
-            members, url = service.get_members_page(url)
+            page, next_url = service.get_members_page(next_url)
             report.pages += 1
-            for member in members:
-                if not isinstance(member, dict) or not isinstance(member.get("user_id"), str):
-                    continue
-                if member.get("status", "Active") != "Active":
-                    continue  # Inactive/Deleted: treated as absent, so marked as having left below
-                known = session.scalar(select(ExternalIdentity.id).where(
-                    ExternalIdentity.kind == IdentityKind.LTI, ExternalIdentity.issuer == registration.issuer,
-                    ExternalIdentity.subject == member["user_id"]))
-                given, family = split_names(member)
-                user = provision_person(session, kind=IdentityKind.LTI, issuer=registration.issuer,
-                                        subject=member["user_id"], given_name=given, family_name=family,
-                                        organisation=group.organisation, role=map_roles(member.get("roles") or []),
-                                        groups=[group])
-                report.members += 1
-                report.created += known is None
-                present.add(user.id)
+            members.extend(m for m in page if isinstance(m, dict) and isinstance(m.get("user_id"), str))
     except LtiServiceException as exc:
         code = exc.response.status_code if exc.response is not None else "?"
         raise RosterError(f"the LMS refused the roster request (HTTP {code})") from None
@@ -82,6 +65,38 @@ def sync_roster(session: Session, group: CourseGroup, *, max_pages: int = MAX_PA
         raise RosterError(f"the LMS could not be reached ({type(exc).__name__})") from None
     except LtiException as exc:
         raise RosterError(str(exc)) from None
+    return members
+
+
+def sync_roster(session: Session, group: CourseGroup, *, max_pages: int = MAX_PAGES,
+                release: Callable[[], None] = lambda: None) -> RosterReport:
+    """Read the roster and apply it. ``release`` ends the caller's transaction before the network calls (a request
+    passes ``release_db``); the changes are then made in ``session``'s next transaction."""
+    registration = group.registration
+    if registration.status is not RegistrationStatus.ACTIVE:
+        raise RosterError(f"the platform registration is {registration.status.value}")
+    if not group.nrps_url:
+        raise RosterError("the LMS did not offer its roster service (NRPS) for this course")
+    signing = keys.signing_key(session, current_app.config["SECRET_KEY"])
+    organisation = group.organisation
+    release()
+    report = RosterReport()
+    members = _fetch(registration, signing, group.nrps_url, max_pages, report)
+
+    present: set[int] = set()
+    for member in members:
+        if member.get("status", "Active") != "Active":
+            continue  # Inactive/Deleted: treated as absent, so marked as having left below
+        known = session.scalar(select(ExternalIdentity.id).where(
+            ExternalIdentity.kind == IdentityKind.LTI, ExternalIdentity.issuer == registration.issuer,
+            ExternalIdentity.subject == member["user_id"]))
+        given, family = split_names(member)
+        user = provision_person(session, kind=IdentityKind.LTI, issuer=registration.issuer, subject=member["user_id"],
+                                given_name=given, family_name=family, organisation=organisation,
+                                role=map_roles(member.get("roles") or []), groups=[group])
+        report.members += 1
+        report.created += known is None
+        present.add(user.id)
 
     if report.complete:
         now = utcnow()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from pix_lti.db import get_db
 from pix_lti.demo import DemoSummary, register_demo_loader
 from pix_lti.web.security import add_frame_ancestor_source
 
@@ -34,13 +35,16 @@ def _origins_source(app: Flask) -> Callable[[], list[str]]:
         if time.monotonic() - float(cache["at"]) > ORIGINS_CACHE_SECONDS:  # type: ignore[arg-type]
             from pix_lti.launch.registrations import registered_origins
 
+            # Read in the request's own session: a second transaction would wait for the request's on SQLite (every
+            # transaction holds the write lock there); the read is harmless to the request's unit of work.
+            session = get_db()
             try:
-                with app.extensions["pix_lti.db"].transaction() as session:
-                    cache["origins"] = registered_origins(session)
+                cache["origins"] = registered_origins(session)
                 cache["at"] = time.monotonic()
-            except Exception:  # the database is down: frame only ourselves (fail closed), the 503 says the rest
+            except Exception:  # the database is down: keep the last known origins, try again in 30 s
                 log.warning("could not read LTI platform origins for frame-ancestors", exc_info=True)
-                return []
+                session.rollback()
+                cache["at"] = time.monotonic()
         return list(cache["origins"])  # type: ignore[call-overload]
 
     return source

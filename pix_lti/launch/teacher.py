@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from pix_lti.auth.access import current_user, login_required
 from pix_lti.db import get_db
 from pix_lti.identity.models import Membership, MembershipRole, Organisation, User
+from pix_lti.launch.adapters import release_db
 from pix_lti.launch.grades import SCORE_KIND, link_reference
 from pix_lti.launch.models import CourseGroup, CourseGroupMember, LtiResourceLink
 from pix_lti.launch.roster import RosterError, sync_roster
@@ -101,7 +102,7 @@ def sync_group(group_id: int) -> ResponseReturnValue:
     if group is None or group.organisation_id not in teaching_organisation_ids(db, _user()):
         abort(404)
     try:
-        report = sync_roster(db, group)
+        report = sync_roster(db, group, release=release_db)
     except RosterError as exc:
         flash(_("La liste de la classe n'a pas pu être lue : %(reason)s", reason=str(exc)), "error")
     else:

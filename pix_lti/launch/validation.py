@@ -202,11 +202,13 @@ class ToolMessageLaunch(MessageLaunch[ToolRequest, DbToolConfig, SessionService,
     """One launch request. ``validate()`` runs every check, in an order where nothing unverified is trusted beyond
     choosing the key; it stores nothing until all checks passed."""
 
-    def __init__(self, request: ToolRequest, tool_config: DbToolConfig, session_service: SessionService,
-                 cookie_service: ToolCookieService, *, kv: KeyValueStore, http: requests.Session,
-                 clock: Callable[[], float] = time.time):
-        super().__init__(request, tool_config, session_service=session_service, cookie_service=cookie_service,
-                         requests_session=http)
+    def __init__(self, request: ToolRequest, load_config: Callable[[str, str], DbToolConfig],
+                 session_service: SessionService, cookie_service: ToolCookieService, *, kv: KeyValueStore,
+                 http: requests.Session, clock: Callable[[], float] = time.time):
+        # The registration is known only once the state is read: ``load_config(issuer, client_id)`` reads it then.
+        super().__init__(request, DbToolConfig([], _no_key), session_service=session_service,
+                         cookie_service=cookie_service, requests_session=http)
+        self._load_config = load_config
         self._kv = kv
         self._clock = clock
         self.registration_row: LtiRegistration | None = None
@@ -295,6 +297,7 @@ class ToolMessageLaunch(MessageLaunch[ToolRequest, DbToolConfig, SessionService,
             raise LaunchError("kid", _l("Le message de lancement ne dit pas quelle clé l'a signé."),
                               ADVICE_PLATFORM, "no kid in the JWT header")
 
+        self._tool_config = self._load_config(str(params.get("issuer")), str(params.get("client_id")))
         registration = self._tool_config.find_row(str(params.get("issuer")), str(params.get("client_id")))
         context = {"issuer": params.get("issuer"), "client_id": params.get("client_id")}
         if registration is None:
@@ -353,6 +356,10 @@ class ToolMessageLaunch(MessageLaunch[ToolRequest, DbToolConfig, SessionService,
     def db_registration(self) -> DbRegistration:
         assert isinstance(self._registration, DbRegistration)
         return self._registration
+
+
+def _no_key() -> Any:
+    raise RuntimeError("launch validation signs nothing")
 
 
 def registration_status_error(registration: LtiRegistration) -> LaunchError | None:

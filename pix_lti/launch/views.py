@@ -24,6 +24,7 @@ from pix_lti.db import get_db
 from pix_lti.launch import deep_linking, keys
 from pix_lti.launch.adapters import (
     COOKIE_PATH,
+    release_db,
     DbToolConfig,
     ToolCookieService,
     ToolOIDCLogin,
@@ -37,7 +38,7 @@ from pix_lti.launch.errors import ADVICE_CONFIG, ADVICE_PLATFORM, ADVICE_RELAUNC
 from pix_lti.launch.grades import queue_existing_results
 from pix_lti.launch.models import ActivityKind, LtiRegistration
 from pix_lti.launch.provisioning import LaunchOutcome, provision_launch
-from pix_lti.launch.registrations import find_for_login, origin_of
+from pix_lti.launch.registrations import origin_of
 from pix_lti.launch.validation import ToolMessageLaunch, registration_status_error
 from pix_lti.web import ratelimit
 
@@ -132,8 +133,9 @@ def _login(params: dict[str, str]) -> Response:
     if not target or origin_of(target) != origin_of(_public_url()):
         raise LaunchError("target_link_uri", _l("La demande de connexion vise une autre adresse que cet outil."),
                           ADVICE_CONFIG, f"target_link_uri={target!r} is not on {_public_url()}")
-    db = get_db()
-    row = find_for_login(db, issuer, client_id)
+    config = DbToolConfig.load(get_db(), _secret(), issuer, client_id, allow_pending=True)
+    release_db()  # what follows uses the shared store
+    row = config.candidate(issuer, client_id)
     context = {"issuer": issuer, "client_id": client_id}
     if row is None:
         raise LaunchError("registration", _l("Cette plateforme n'est pas enregistrée dans pix_lti."), ADVICE_CONFIG,
@@ -146,7 +148,7 @@ def _login(params: dict[str, str]) -> Response:
         raise LaunchError("deployment", _l("Ce déploiement de l'outil n'est pas enregistré dans pix_lti."),
                           ADVICE_CONFIG, f"deployment_id {deployment!r} is not registered", context=context)
     cookies = ToolCookieService(secure=ToolRequest(params).is_secure())
-    oidc = ToolOIDCLogin(ToolRequest(params), DbToolConfig(db, _secret()), session_service(store()), cookies)
+    oidc = ToolOIDCLogin(ToolRequest(params), config, session_service(store()), cookies)
     oidc.pass_params_to_launch({
         "issuer": row.issuer, "client_id": row.client_id, "target_link_uri": target,
         "login": {key: value for key, value in params.items() if key in LOGIN_PARAMS},
@@ -157,8 +159,14 @@ def _login(params: dict[str, str]) -> Response:
 # ----- launch ---------------------------------------------------------------------------------------------------------
 
 
+def _load_config(issuer: str, client_id: str) -> DbToolConfig:
+    config = DbToolConfig.load(get_db(), _secret(), issuer, client_id)
+    release_db()  # validation goes on with the shared store (nonces, keys cache)
+    return config
+
+
 def _validated_launch() -> ToolMessageLaunch:
-    message = ToolMessageLaunch(ToolRequest(), DbToolConfig(get_db(), _secret()), session_service(store()),
+    message = ToolMessageLaunch(ToolRequest(), _load_config, session_service(store()),
                                 ToolCookieService(secure=ToolRequest().is_secure()), kv=store(), http=http_session())
     try:
         return message.validate()
@@ -208,6 +216,7 @@ def launch() -> ResponseReturnValue:
                             "group_id": outcome.group.id if outcome.group else None,
                             "link_id": outcome.link.id if outcome.link else None, "role": outcome.role.value}
     if message.message_type == "LtiDeepLinkingRequest":
+        release_db()  # the launch's work is done; the picker's state goes to the shared store
         launch_id = deep_linking.save_launch(message.claims, registration.id, outcome.user.id)
         response = redirect(url_for("launch.picker", launch_id=launch_id), code=303)
     else:
@@ -234,8 +243,9 @@ def competence_start(code: str) -> ResponseReturnValue:
 
 
 def _picker_launch(launch_id: str) -> tuple[dict[str, Any], LtiRegistration]:
-    data = deep_linking.load_launch(launch_id)
     user = current_user()
+    release_db()  # (login_required read the user) before reading the shared store
+    data = deep_linking.load_launch(launch_id)
     if data is None or user is None or data.get("user_id") != user.id:
         abort(404, description=_("Cette sélection a expiré : relancez l'ajout d'activité depuis la plateforme."))
     registration = get_db().get(LtiRegistration, data["registration_id"])
@@ -261,8 +271,9 @@ def picker(launch_id: str) -> ResponseReturnValue:
         if choice is not None:
             title = (request.form.get("title") or "").strip() or choice.title
             resource = deep_linking.content_item(choice, title, graded=request.form.get("graded") == "1")
-            token = deep_linking.response_jwt(DbToolConfig(db, _secret()).registration(registration),
-                                              data["claims"], [resource])
+            token = deep_linking.response_jwt(DbToolConfig.for_row(db, _secret(), registration).registration(
+                registration), data["claims"], [resource])
+            release_db()  # keep the campaign possibly created, then spend the launch in the shared store
             deep_linking.forget_launch(launch_id)
             return render_template("launch/deep_link_return.html", return_url=settings["deep_link_return_url"],
                                    token=token, title=title)

@@ -1,9 +1,11 @@
 """Queue messages (in the caller's transaction) and deliver them (worker): claim with a lease, call the kind's
 handler, record the outcome; retry with exponential backoff; give up after ``max_attempts`` or a permanent error.
 
-Handlers receive the worker's session and the message; they return a small JSON-able report, or raise
-``RetryableError`` (try again later) / ``PermanentError`` (do not retry; a person may "resend" after fixing the cause).
-Handlers must be idempotent: after a crash between sending and recording, the message is sent again.
+Handlers receive a snapshot of the message and the database; no transaction is open while they run (they deliver
+over the network: no lock may be held meanwhile), so they open their own short ones. They return a small JSON-able
+report, or raise ``RetryableError`` (try again later) / ``PermanentError`` (do not retry; a person may "resend" after
+fixing the cause). Handlers must be idempotent: after a crash between sending and recording, the message is sent
+again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class PermanentError(Exception):
     """Retrying cannot help (the link was deleted, the platform refuses the data)."""
 
 
-Handler = Callable[[Session, OutboxMessage], dict[str, Any] | None]
+Handler = Callable[[OutboxMessage, Database], dict[str, Any] | None]
 _handlers: dict[str, Handler] = {}  # code configuration (kind → function), filled at import time
 
 
@@ -142,26 +144,33 @@ def _record_failure(database: Database, message_id: int, error: str, permanent: 
         return message.status
 
 
+def _record_success(database: Database, message_id: int, result: dict[str, Any] | None, now: datetime) -> None:
+    with database.transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.status = OutboxStatus.SENT
+        message.attempts += 1
+        message.sent_at = now
+        message.updated_at = now
+        message.locked_until = None
+        message.last_error = ""
+        message.result = result
+
+
 def deliver(database: Database, message_id: int, now: datetime, rng: random.Random | None = None) -> OutboxStatus:
-    """Run the handler of one claimed message and record the outcome. The handler's own writes commit with the
-    "sent" status, or are rolled back with a failure (recorded in a second transaction)."""
+    """Run the handler of one claimed message, outside any transaction, and record the outcome."""
+    with database.transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None:
+            return OutboxStatus.FAILED
+        if message.status is not OutboxStatus.SENDING:  # resent or reclaimed meanwhile
+            return message.status
+        session.expunge(message)  # a snapshot: the handler must not write through it
+    handler = handler_for(message.kind)
     try:
-        with database.transaction() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.status is not OutboxStatus.SENDING:
-                return message.status if message is not None else OutboxStatus.FAILED
-            handler = handler_for(message.kind)
-            if handler is None:
-                raise PermanentError(f"no handler for messages of kind {message.kind!r}")
-            result = handler(session, message)
-            message.status = OutboxStatus.SENT
-            message.attempts += 1
-            message.sent_at = now
-            message.updated_at = now
-            message.locked_until = None
-            message.last_error = ""
-            message.result = result
-            return OutboxStatus.SENT
+        if handler is None:
+            raise PermanentError(f"no handler for messages of kind {message.kind!r}")
+        result = handler(message, database)
     except PermanentError as exc:
         log.warning("outbox message %s failed permanently: %s", message_id, exc)
         return _record_failure(database, message_id, str(exc), True, now, rng)
@@ -171,6 +180,8 @@ def deliver(database: Database, message_id: int, now: datetime, rng: random.Rand
     except Exception as exc:  # a bug or an unexpected answer: keep the message, retry with backoff, and say so
         log.exception("outbox message %s: unexpected error", message_id)
         return _record_failure(database, message_id, f"{type(exc).__name__}: {exc}", False, now, rng)
+    _record_success(database, message_id, result, now)
+    return OutboxStatus.SENT
 
 
 def run_once(database: Database, *, limit: int = 50, now: Callable[[], datetime] = utcnow,

@@ -93,8 +93,8 @@ class _Config(LTI1P3PlatformConfAbstract):
     def get_registration_by_params(self, **kwargs: Any) -> Registration:
         p = self.platform
         registration = (Registration().set_iss(p.issuer).set_client_id(p.client_id).set_deployment_id(p.deployment_id)
-                        .set_oidc_login_url(f"{TOOL_URL}/lti/login").set_launch_url(f"{TOOL_URL}/lti/launch")
-                        .set_deeplink_launch_url(f"{TOOL_URL}/lti/launch")
+                        .set_oidc_login_url(f"{p.tool_url}/lti/login").set_launch_url(f"{p.tool_url}/lti/launch")
+                        .set_deeplink_launch_url(f"{p.tool_url}/lti/launch")
                         .set_platform_public_key(pem(p.key, False)).set_platform_private_key(pem(p.key, True)))
         if p.tool_jwks is not None:
             registration.set_tool_key_set(p.tool_jwks)  # type: ignore[arg-type]
@@ -200,14 +200,20 @@ class _Roster(NamesRoleProvisioningService):
 class FakePlatform:
     """An LMS on ``http://127.0.0.1:<port>``; attributes record what it received."""
 
-    def __init__(self, client_id: str = "pix-tool-client", deployment_id: str = "deployment-1"):
+    def __init__(self, client_id: str = "pix-tool-client", deployment_id: str = "deployment-1",
+                 tool_url: str = TOOL_URL, quiet: bool = False):
         self.client_id = client_id
+        self.tool_url = tool_url
         self.deployment_id = deployment_id
         self.key = new_rsa_key()
         self.extra_keys: list[JWK] = []  # published too (key rotation tests)
         self.tool_jwks: dict[str, Any] | None = None
         self.app = self._build_app()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        if quiet:  # no access log line per request (benchmarks)
+            import logging
+
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.issuer = self.base
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
