@@ -123,3 +123,9 @@ def test_documentation_table_lists_every_setting() -> None:
 def test_unknown_timezone_is_named() -> None:
     assert problems({"PIX_LTI_TIMEZONE": "Mars/Olympus"}) == [
         "PIX_LTI_TIMEZONE: 'Mars/Olympus' is not a known time zone (e.g. Europe/Paris)"]
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [name for name, _, _ in settings_table() if f"`{name}`" not in readme]
+    assert not missing, f"README's configuration table lacks {missing} (regenerate with `pix-lti config table`)"
