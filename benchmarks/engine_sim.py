@@ -23,6 +23,7 @@ levels; its θ RMSE is against the mean of the learner's 16 θ_c (only defined u
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import gc
 import math
@@ -69,6 +70,8 @@ ENGINES: dict[str, tuple[str, dict[str, object]]] = {
     "flash": ("flash", {}),
 }
 FLASH_CHECKPOINTS = (8, 16, 24, 32)
+LATENCY_LEARNERS = 40  # the selection calls of the first 40 learners per model are re-timed
+LATENCY_REPEATS = 5
 OK, KO = AnswerResult.OK, AnswerResult.KO
 
 
@@ -89,8 +92,9 @@ class EngineRun:
     level: list[int] = field(default_factory=list)
     pix: list[int] = field(default_factory=list)
     exposure: np.ndarray | None = None  # (challenges,) count of sessions/tests showing it
-    latency_ns: list[int] = field(default_factory=list)  # thread CPU time per selection call
-    wall_ns: list[int] = field(default_factory=list)  # wall-clock time per selection call
+    latency_ns: list[int] = field(default_factory=list)  # re-timed CPU time of sampled calls
+    wall_ns: list[int] = field(default_factory=list)  # wall-clock time of every selection call
+    samples: list[tuple[AssessmentState, np.random.Generator]] = field(default_factory=list)
     stop_reasons: dict[str, int] = field(default_factory=dict)
     theta_err: dict[int, list[float]] = field(default_factory=dict)  # flash: k → θ̂_k − θ
     sessions: int = 0  # exposure denominator (learners taking the items)
@@ -137,7 +141,7 @@ def make_learners(catalog: Catalog, model: str, n: int, seed: int) -> Learners:
 def run_competence_engine(
     selector: Selector, catalog: Catalog, learners: Learners, model_idx: int, seed: int, out: EngineRun
 ) -> None:
-    cpu, wall = time.thread_time_ns, time.perf_counter_ns
+    wall = time.perf_counter_ns
     out.exposure = np.zeros(len(catalog.challenges), dtype=np.int64)
     n = learners.right.shape[0]
     out.sessions = n
@@ -148,11 +152,11 @@ def run_competence_engine(
             answers: list[Answer] = []
             while True:
                 state = AssessmentState(comp, tuple(answers))
-                c0, w0 = cpu(), wall()
+                if i < LATENCY_LEARNERS:
+                    out.samples.append((state, copy.deepcopy(rng)))
+                w0 = wall()
                 sel = selector.next_challenge(catalog, state, rng)
-                w1, c1 = wall(), cpu()
-                out.latency_ns.append(c1 - c0)
-                out.wall_ns.append(w1 - w0)
+                out.wall_ns.append(wall() - w0)
                 if sel.challenge_id is None:
                     break
                 ci = catalog.challenge_index[sel.challenge_id]
@@ -170,7 +174,7 @@ def run_competence_engine(
 def run_flash(
     selector: Selector, catalog: Catalog, learners: Learners, model_idx: int, seed: int, out: EngineRun
 ) -> None:
-    cpu, wall = time.thread_time_ns, time.perf_counter_ns
+    wall = time.perf_counter_ns
     out.exposure = np.zeros(len(catalog.challenges), dtype=np.int64)
     n = learners.right.shape[0]
     out.sessions = n
@@ -182,11 +186,11 @@ def run_flash(
         answers: list[Answer] = []
         while True:
             state = AssessmentState(None, tuple(answers))
-            c0, w0 = cpu(), wall()
+            if i < LATENCY_LEARNERS:
+                out.samples.append((state, copy.deepcopy(rng)))
+            w0 = wall()
             sel = selector.next_challenge(catalog, state, rng)
-            w1, c1 = wall(), cpu()
-            out.latency_ns.append(c1 - c0)
-            out.wall_ns.append(w1 - w0)
+            out.wall_ns.append(wall() - w0)
             if len(answers) in out.theta_err and not np.isnan(learners.theta[i, 0]):
                 out.theta_err[len(answers)].append(float(sel.estimate) - float(learners.theta[i].mean()))
             if sel.challenge_id is None:
@@ -201,6 +205,23 @@ def run_flash(
             out.questions.append(len(answers) / n_comp)
             out.level.append(s.level)
             out.pix.append(s.pix)
+
+
+def measure_latency(selector: Selector, catalog: Catalog, run: EngineRun, repeats: int = LATENCY_REPEATS) -> None:
+    """Re-time the sampled calls: CPU (thread) time, best of ``repeats`` runs of each call on a
+    copy of the generator it had.  The best of a few repeats removes what the other processes on
+    a shared machine add (preemption, cold caches), not the cost of the call itself."""
+    cpu = time.thread_time_ns
+    for state, rng in run.samples:
+        best = None
+        for _ in range(repeats):
+            r = copy.deepcopy(rng)
+            t0 = cpu()
+            selector.next_challenge(catalog, state, r)
+            t = cpu() - t0
+            best = t if best is None else min(best, t)
+        run.latency_ns.append(int(best or 0))
+    run.samples.clear()
 
 
 def information_ceiling(catalog: Catalog, learners: Learners) -> float:
@@ -262,8 +283,9 @@ How to read it.  *q/competence*: questions in one competence assessment (flash: 
 (the Pix score of the knowledge elements the engine returns) equals the true level / is within one.
 *pix RMSE*: per competence, and for the 16-competence total.  *max exposure*: the highest share of
 learners shown any single challenge.  *select p50/p99*: CPU time (thread time) of one
-`next_challenge` call, warm, single process; *wall p99* adds the preemption by other processes on
-the shared machine.  *Information ceiling*: exact accuracy of the bayesian posterior had the learner
+`next_challenge` call, warm, single process — the calls of the first 40 learners of each model, each
+re-run 5 times on a copy of its generator, best of 5; *wall p99*: wall-clock time of every call
+as it ran, including the preemption by other processes on the shared machine.  *Information ceiling*: exact accuracy of the bayesian posterior had the learner
 answered one challenge of EVERY active skill of the competence: with one challenge per skill, no
 engine assuming this answer model can expect more on this bank (levels with only 2–4 skills in a
 competence cannot outvote a slip or a guess).  ``bayesian`` assumes the slip/guess step model and
@@ -398,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             run = EngineRun()
             runner = run_flash if name == "flash" else run_competence_engine
             runner(sel, catalog, learners, mi, args.seed, run)
+            measure_latency(sel, catalog, run)
             results[model][name] = summarise(run, learners, len(catalog.competences))
             print(f"  {model}/{name} done ({time.time() - started:.0f} s)", file=sys.stderr)
 

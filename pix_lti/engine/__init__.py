@@ -30,7 +30,10 @@ Public API (what the assessment layer calls)
        sel.stop_reason         # why it finished (engine.StopReason)
        sel.estimate, sel.confidence, sel.level_probabilities   # for dashboards / logs
 
-   ``flash`` (certification) takes ``competence=None`` and spans all competences.
+   Selectors are immutable and configured once, e.g. ``get_selector("bayesian", confidence=0.99,
+   max_length=20, max_level=6, tube_inference=True)``; one instance serves every request.
+   ``flash`` (certification) takes ``competence=None`` and spans all competences (32 questions).
+   Seed the generator per assessment (e.g. from the assessment id) to make a session replayable.
 
 4. Update knowledge: ``selector.knowledge(catalog, state)`` returns the knowledge elements to
    store for the competence (prior ones included, one per skill).  For progress display after each
