@@ -18,7 +18,7 @@ from pix_lti.launch.adapters import release_db
 from pix_lti.launch.grades import SCORE_KIND, link_reference
 from pix_lti.launch.models import CourseGroup, CourseGroupMember, LtiResourceLink
 from pix_lti.launch.roster import RosterError, sync_roster
-from pix_lti.launch.views import SESSION_KEY, bp
+from pix_lti.launch.views import SESSION_KEY, _path, bp
 from pix_lti.orga.models import Campaign
 from pix_lti.outbox.models import OutboxMessage
 from pix_lti.outbox.services import messages_for, resend
@@ -73,7 +73,7 @@ def teacher() -> ResponseReturnValue:
     grades = [m for m in messages_for(db, [link_reference(i) for i in links]) if m.kind == SCORE_KIND]
     return render_template("launch/teacher.html", organisation=organisation, campaigns=campaigns, group=group,
                            members=members, links=links, grades=grades,
-                           campaign_path=lambda code: f"/campagnes/{code}")
+                           campaign_path=lambda code: _path("participation.landing", f"/campagnes/{code}", code=code))
 
 
 @bp.post("/enseignant/notes/<int:message_id>/renvoyer")

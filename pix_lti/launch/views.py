@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pylti1p3.exception import LtiException, OIDCException
+from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from pix_lti.auth.access import current_user, log_in, login_required
@@ -38,6 +39,7 @@ from pix_lti.launch.errors import ADVICE_CONFIG, ADVICE_PLATFORM, ADVICE_RELAUNC
 from pix_lti.launch.grades import queue_existing_results
 from pix_lti.launch.models import ActivityKind, LtiRegistration
 from pix_lti.launch.provisioning import LaunchOutcome, provision_launch
+from pix_lti.orga.models import TargetProfile
 from pix_lti.launch.registrations import origin_of
 from pix_lti.launch.validation import ToolMessageLaunch, registration_status_error
 from pix_lti.web import ratelimit
@@ -90,7 +92,7 @@ def refuse(error: LaunchError) -> Response:
 @bp.get("/jwks.json")
 def jwks() -> ResponseReturnValue:
     response = jsonify(keys.jwks(get_db(), _secret()))
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Cache-Control"] = "public, max-age=300"  # a rotated key is seen within minutes
     return response
 
 
@@ -281,9 +283,9 @@ def picker(launch_id: str) -> ResponseReturnValue:
                            settings=settings, error=error), 422 if error else 200
 
 
-def _chosen(db: Any, registration: LtiRegistration, campaigns: list[deep_linking.Choice],
+def _chosen(db: Session, registration: LtiRegistration, campaigns: list[deep_linking.Choice],
             competences: list[deep_linking.Choice],
-            profiles: list[Any]) -> tuple[deep_linking.Choice | None, str | None]:
+            profiles: list[TargetProfile]) -> tuple[deep_linking.Choice | None, str | None]:
     value = request.form.get("choice", "")
     offered = {c.key: c for c in (*campaigns, *competences)}
     if value in offered:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from flask import Flask, Response, jsonify
@@ -430,6 +430,3 @@ def run_launch(client: FlaskClient, platform: FakePlatform, spec: LaunchSpec,
 def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
-
-def tool_login_params(spec: LaunchSpec, platform: FakePlatform) -> str:
-    return urlencode(query(platform.login_url(spec)))

@@ -182,3 +182,5 @@ def test_public_configuration_page(client: FlaskClient) -> None:
         assert value in html
     assert client.get("/lti/configuration?format=json").get_json()["icon_url"].endswith("/lti/static/launch/icon.svg")
     assert client.get("/lti/static/launch/icon.svg").status_code == 200
+    english = client.get("/lti/configuration", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Public keyset URL (JWKS)" in english and "Adding pix_lti to a learning platform" in english
