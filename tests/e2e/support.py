@@ -5,6 +5,7 @@ the plain functions so that tests can import them too."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import CDPSession, Page
+from playwright.sync_api import CDPSession, Locator, Page, expect
+
+from pix_lti.db import Database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
@@ -269,3 +273,299 @@ def assert_no_horizontal_overflow(page: Page) -> None:
         f"{page.url} scrolls horizontally: scrollWidth {layout['scrollWidth']} > innerWidth {layout['innerWidth']}; "
         f"elements past the right edge: {layout['offenders']}"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Student journeys: accounts, the question being asked (read from the database), filling the form by mouse or keyboard
+#
+# The answer a test gives is built from the stored solution of the challenge version the server says is current, then
+# entered through the page's own controls (no form posting behind the browser's back): the server's checking and the
+# page's markup are both exercised.
+
+STUDENT_PASSWORD = "e2e-eleve-mot-de-passe"
+WRONG_TEXT = "zzz-réponse-fausse"  # never within T1–T3 tolerance of a real answer
+QUESTION_PATH = re.compile(r"/evaluations/(\d+)/question$")
+
+
+def create_student(database: Database, username: str, first_name: str = "Élève", last_name: str = "Test") -> None:
+    """A local student of the demo school (so ``/`` leads to their profile), committed for the live server."""
+    from pix_lti.demo import DEMO_UAI
+    from pix_lti.identity import services as identity
+    from pix_lti.identity.models import MembershipRole
+
+    with database.transaction() as session:
+        user = identity.create_local_user(session, username=username, password=STUDENT_PASSWORD,
+                                          first_name=first_name, last_name=last_name)
+        school = identity.find_organisation_by_uai(session, DEMO_UAI)
+        assert school is not None, "the demo school is missing: was `demo load` run?"
+        identity.ensure_membership(session, user, school, MembershipRole.STUDENT)
+
+
+def sign_in(page: Page, username: str, password: str = STUDENT_PASSWORD) -> None:
+    """Log in through the form with the mouse and wait for the page it leads to (a student's profile)."""
+    page.goto("/connexion")
+    page.get_by_label("Identifiant", exact=True).fill(username)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Se connecter").click()
+    assert "/connexion" not in page.url, f"login refused for {username}"
+
+
+def assessment_id_of(page: Page) -> int:
+    match = QUESTION_PATH.search(urlsplit(page.url).path) or re.search(r"/evaluations/(\d+)", page.url)
+    assert match, f"not on a test page: {page.url}"
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the test needs to know about the challenge being asked, read from the server's database."""
+
+    challenge_id: str
+    type: str
+    timer: int | None
+    focused: bool
+    proposals: list[str]  # QCU/QCM, in page order (values "1".."n")
+    options: dict[str, list[str]]  # field name → its drop-down options (selects only)
+    accepted: dict[str, list[str]]  # field name → accepted variants (text fields and selects)
+    right: dict[str, Any]  # field name → value of a right answer (tests.assessment.answers.right_form)
+
+    def wrong(self) -> dict[str, Any]:
+        """A wrong answer the page's controls can express: another option, a superset of the right boxes, a wrong
+        text or a wrong drop-down choice in every field (so that a QROCM is wrong, not partly right)."""
+        if self.type == "QCU":
+            return {"answer": next(str(i) for i in range(1, len(self.proposals) + 1) if str(i) != self.right["answer"])}
+        if self.type == "QCM":
+            chosen = list(self.right["answer"])
+            extra = [str(i) for i in range(1, len(self.proposals) + 1) if str(i) not in chosen]
+            return {"answer": chosen + extra[:1] if extra else chosen[:-1]}
+        wrong: dict[str, Any] = {}
+        for name in self.right:
+            if name in self.options:
+                wrong[name] = next(o for o in self.options[name] if o not in self.accepted[name])
+            else:
+                wrong[name] = WRONG_TEXT
+        return wrong
+
+
+def _question_from(version: Any, locale: str) -> Question:
+    from tests.assessment.answers import right_form
+
+    def variants(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            value = value.get(locale) or next(iter(value.values()))
+        return [str(v) for v in value]
+
+    right = right_form(version, locale)
+    accepted: dict[str, list[str]] = {}
+    if version.type == "QROC":
+        accepted["answer"] = variants(version.solution)
+    elif version.type == "QROCM-ind":
+        accepted = {f"answer-{key}": variants(value) for key, value in version.solution.items()}
+    elif version.type == "QROCM-dep":  # any group may fill any field: every variant is "accepted" for a wrong choice
+        every = [v for group in version.solution for v in variants(group)]
+        accepted = {f"answer-{field['key']}": every for field in version.inputs}
+    options: dict[str, list[str]] = {}
+    for field in version.inputs or []:
+        if field.get("options"):
+            name = "answer" if version.type == "QROC" else f"answer-{field['key']}"
+            options[name] = [str(o) for o in variants(field["options"])]
+    return Question(challenge_id=version.challenge.source_id, type=version.type, timer=version.timer,
+                    focused=bool(version.focused), proposals=list((version.proposals or {}).get(locale) or []),
+                    options=options, accepted=accepted, right=right)
+
+
+def current_question(database: Database, assessment_id: int, locale: str = "fr") -> Question:
+    from pix_lti.assessment.models import Assessment
+    from pix_lti.content.models import ChallengeVersion
+
+    with database.transaction() as session:
+        assessment = session.get(Assessment, assessment_id)
+        assert assessment is not None and assessment.current_challenge_version_id is not None, assessment_id
+        version = session.get(ChallengeVersion, assessment.current_challenge_version_id)
+        assert version is not None
+        return _question_from(version, locale)
+
+
+def find_challenge(database: Database, predicate: Callable[[Any], bool], *, pack_key: str = "crcn-demo",
+                   competence: str | None = None,
+                   avoid_competences: set[str] | frozenset[str] = frozenset()) -> tuple[str, str]:
+    """(competence code, challenge source id) of the first validated current version of the pack matching
+    ``predicate`` (given the ORM ``ChallengeVersion``), in ``competence`` if given, not in ``avoid_competences``."""
+    from sqlalchemy import select
+
+    from pix_lti.content.models import Challenge, ChallengeStatus, ChallengeVersion, ContentPack
+
+    with database.transaction() as session:
+        versions = session.scalars(
+            select(ChallengeVersion).join(Challenge, ChallengeVersion.challenge_id == Challenge.id)
+            .join(ContentPack, Challenge.pack_id == ContentPack.id)
+            .where(ContentPack.key == pack_key, ChallengeVersion.number == Challenge.current_version_number,
+                   Challenge.status == ChallengeStatus.VALIDATED)
+            .order_by(ChallengeVersion.id))
+        for version in versions:
+            code = version.challenge.skill.competence.code
+            if competence not in (None, code) or code in avoid_competences or version.auto_reply:
+                continue
+            if predicate(version):
+                return code, version.challenge.source_id
+    raise AssertionError("no such challenge in the demo bank")
+
+
+def force_current_challenge(database: Database, assessment_id: int, challenge_source_id: str,
+                            pack_key: str = "crcn-demo") -> None:
+    """Make ``challenge_source_id`` the challenge the server asks next (not yet shown), as if the engine had picked it:
+    the way to reach a given challenge type without playing the adaptive test until it turns up."""
+    from sqlalchemy import select
+
+    from pix_lti.assessment.models import Assessment
+    from pix_lti.content.models import Challenge, ChallengeVersion, ContentPack
+
+    with database.transaction() as session:
+        version = session.scalar(
+            select(ChallengeVersion).join(Challenge, ChallengeVersion.challenge_id == Challenge.id)
+            .join(ContentPack, Challenge.pack_id == ContentPack.id)
+            .where(ContentPack.key == pack_key, Challenge.source_id == challenge_source_id,
+                   ChallengeVersion.number == Challenge.current_version_number))
+        assessment = session.get(Assessment, assessment_id)
+        assert version is not None and assessment is not None
+        assessment.current_challenge_id = challenge_source_id
+        assessment.current_challenge_version_id = version.id
+        assessment.current_challenge_shown_at = None
+
+
+def answer_results(database: Database, assessment_id: int) -> list[str]:
+    """The stored results (ok, ko, aband, timedout, …) of the assessment's answers, in order."""
+    from sqlalchemy import select
+
+    from pix_lti.assessment.models import Answer
+
+    with database.transaction() as session:
+        return list(session.scalars(select(Answer.result).where(Answer.assessment_id == assessment_id)
+                                    .order_by(Answer.id)))
+
+
+def _field(page: Page, name: str) -> Locator:
+    return page.locator("#challenge-form").locator(f'[name="{name}"]')
+
+
+def _choice(page: Page, value: str) -> Locator:
+    return page.locator("#challenge-form").locator(f'input[name="answer"][value="{value}"]')
+
+
+def fill_with_mouse(page: Page, question: Question, values: dict[str, Any]) -> None:
+    """Click the options, type in the text fields, pick in the drop-downs — what a person with a mouse does."""
+    if question.type in ("QCU", "QCM"):
+        chosen = [values["answer"]] if isinstance(values["answer"], str) else list(values["answer"])
+        for value in chosen:
+            _choice(page, value).check()  # a real click on the control (Playwright checks the state changed)
+        return
+    for name, value in values.items():
+        field = _field(page, name)
+        if name in question.options:
+            field.select_option(value=value)
+        else:
+            field.click()
+            field.press_sequentially(value)
+        expect(field).to_have_value(value)
+
+
+def focused(locator: Locator) -> bool:
+    return bool(locator.evaluate("el => el === document.activeElement"))
+
+
+def tab_to(page: Page, target: Locator, *, backwards: bool = False, limit: int = 120) -> int:
+    """Press Tab (or Shift+Tab) until ``target`` has the focus; returns the number of presses (fails past ``limit``)."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if focused(target):
+            return presses
+    raise AssertionError(f"{key} × {limit} never reached {target} on {page.url}")
+
+
+def fill_with_keyboard(page: Page, question: Question, values: dict[str, Any]) -> None:
+    """The same answer with the keyboard alone: Tab into the radio group and move with the arrow keys (which check
+    the option), Space on checkboxes, typing in text fields, arrow keys on a focused drop-down."""
+    if question.type == "QCU":
+        first = _choice(page, "1")
+        tab_to(page, first)  # a radio group is one Tab stop: nothing checked yet, so its first option
+        wanted = int(values["answer"])
+        if wanted == 1:
+            page.keyboard.press("Space")
+        for _ in range(wanted - 1):
+            page.keyboard.press("ArrowDown")
+        expect(_choice(page, values["answer"])).to_be_checked()
+        return
+    if question.type == "QCM":
+        for value in sorted(values["answer"], key=int):  # in page order, Tab passing the other boxes
+            box = _choice(page, value)
+            tab_to(page, box)
+            page.keyboard.press("Space")
+            expect(box).to_be_checked()
+        return
+    for name, value in values.items():  # fields are in the page's order (the stored inputs' order)
+        field = _field(page, name)
+        tab_to(page, field)
+        if name in question.options:
+            for _ in range(question.options[name].index(value) + 1):  # option 0 is "— Choisir —"
+                page.keyboard.press("ArrowDown")
+        else:
+            page.keyboard.type(value)
+        expect(field).to_have_value(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Steps of a test (competence or campaign), shared by the journeys
+
+MARKS = {"right": "Bonne réponse", "wrong": "Mauvaise réponse", "skip": "Question passée"}
+TIMER_BUTTON = "Afficher la question et démarrer le temps"
+
+
+def pass_timer_warning(page: Page, name: str, *, keyboard: bool = False) -> None:
+    """On a timed question's warning page, start the clock (the question then shows with its countdown)."""
+    button = page.get_by_role("button", name=TIMER_BUTTON)
+    if button.count() == 0:
+        return
+    expect(page.locator(".timer-warning")).to_contain_text("Cette question est chronométrée")
+    screenshot(page, f"{name}-timer-warning")
+    with page.expect_navigation():
+        if keyboard:
+            tab_to(page, button)
+            page.keyboard.press("Enter")
+        else:
+            button.click()
+    expect(page.locator("[data-countdown-display]")).to_be_visible()
+
+
+def answer_with_mouse(page: Page, database: Database, assessment_id: int, outcome: str,
+                      name: str | None) -> Question:
+    """Answer the question on screen right or wrong (or press "Je passe"), screenshot it as ``name`` (unless None),
+    submit and wait for the next page. The question must be the one the server holds as current (hidden id checked)."""
+    question = current_question(database, assessment_id)
+    expect(page.locator('#challenge-form input[name="challenge_id"]')).to_have_value(question.challenge_id)
+    if outcome != "skip":
+        fill_with_mouse(page, question, question.right if outcome == "right" else question.wrong())
+    if name is not None:
+        screenshot(page, name)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Je passe" if outcome == "skip" else "Je valide", exact=True).click()
+    return question
+
+
+def check_checkpoint(page: Page, planned: list[str], first_number: int) -> None:
+    """Each answer of the block marked as given, the expected answer under each wrong one, tutorials if any failed."""
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # focus moved to the page's heading
+    items = page.locator(".review-item")
+    expect(items).to_have_count(len(planned))
+    right = planned.count("right")
+    expect(page.locator("main")).to_contain_text(f"Bonnes réponses : {right} sur {len(planned)}.")
+    for offset, outcome in enumerate(planned):
+        item = items.nth(offset)
+        expect(item.get_by_role("heading", level=2)).to_have_text(
+            re.compile(rf"Question {first_number + offset} :\s*{MARKS[outcome]}"))
+        expect(item.get_by_text("Réponse attendue", exact=True)).to_have_count(0 if outcome == "right" else 1)
+    tutorials = page.get_by_role("region", name="Pour progresser")
+    expect(tutorials).to_have_count(0 if right == len(planned) else 1)
+    if right < len(planned):
+        expect(tutorials.locator(".tutorial").first).to_be_visible()
