@@ -1,9 +1,10 @@
 """The reference of the answer-load benchmark: a bare Flask route doing one INSERT, served by the same gunicorn settings
-on the same database as pix_lti (``benchmarks/load_answers.py`` starts it). It shows what the stack itself (gunicorn sync
-workers, Flask routing, a pooled psycopg connection with pre-ping, one committed INSERT) costs on this machine, so the
-answer route can be judged as a ratio rather than in absolute numbers that depend on the hardware.
+on the same database as pix_lti (``benchmarks/load_answers.py`` starts it). It shows what the stack itself (gunicorn
+sync workers, Flask routing, a pooled psycopg connection with pre-ping, one committed INSERT) costs on this machine, so
+the answer route can be judged as a ratio rather than in absolute numbers that depend on the hardware.
 
-    BENCH_DATABASE_URL=postgresql+psycopg://… gunicorn -c config/gunicorn.conf.py --pythonpath benchmarks bare_insert_app:app
+    BENCH_DATABASE_URL=postgresql+psycopg://… \
+        gunicorn -c config/gunicorn.conf.py --pythonpath benchmarks bare_insert_app:app
 """
 
 from __future__ import annotations

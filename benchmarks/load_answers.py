@@ -35,6 +35,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sqlalchemy import make_url  # noqa: E402
+
 import load_setup as setup  # noqa: E402  (benchmarks/ is not a package: the script runs from a checkout)
 from load_http import Browser, Recorder, merge, summarise  # noqa: E402
 from load_journey import ANSWER_CHAIN, Phase, Student, bare_client  # noqa: E402
@@ -70,6 +72,8 @@ class RunResult:
     args: dict[str, Any]
     machine: dict[str, Any]
     setup_seconds: float
+    database: str = ""  # the database created (and dropped) for the run
+    run_id: str = ""  # in the student usernames (hence in their Redis rate-limit keys)
     phases: list[PhaseResult] = field(default_factory=list)
     student_totals: dict[str, int] = field(default_factory=dict)
 
@@ -116,7 +120,8 @@ class Runner:
         login_recorder = Recorder()
         students = []
         for i, username in enumerate(prepared.usernames):
-            order = prepared.competences[i % len(prepared.competences):] + prepared.competences[:i % len(prepared.competences)]
+            first = i % len(prepared.competences)
+            order = prepared.competences[first:] + prepared.competences[:first]
             students.append(Student(i, username, STUDENT_PASSWORD,
                                     Browser(self.pix.port, login_recorder, source_address(i)), order,
                                     prepared.answer_key, args.right_rate, args.skip_rate,
@@ -147,7 +152,7 @@ class Runner:
         result.phases += [bare, saturated]
         if args.think > 0:
             result.phases.append(await self.phase(f"students, paced (think {args.think:g} s)", students,
-                                                  args.duration, args.think, student_run))
+                                                  args.paced_duration, args.think, student_run))
         for browser in [s.browser for s in students] + bare_browsers:
             await browser.close()
         result.student_totals = {"tests started": sum(s.started for s in students),
@@ -162,7 +167,8 @@ class Runner:
 def machine_info() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "affinity": sorted(os.sched_getaffinity(0)),
             "load_average": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
-            "platform": platform.platform(), "cpu": _cpu_model(), "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+            "platform": platform.platform(), "cpu": _cpu_model(),
+            "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
 def _cpu_model() -> str:
@@ -192,7 +198,18 @@ def headline(result: RunResult) -> dict[str, float]:
                             f"{prefix}_{key}_p95": s.p95_ms, f"{prefix}_{key}_p99": s.p99_ms})
     if bare and "answer POST" in sat:
         out["ratio"] = sat["answer POST"].per_second / bare.per_second
+        # The same ratio from CPU cost instead of throughput (robust to other jobs on the machine): server CPU
+        # (gunicorn + our PostgreSQL backends) per bare request, against the student phase's server CPU per answer
+        # (every page of the journey included: a student cannot answer without the pages around the answer).
+        bare_phase, sat_phase = phases["bare INSERT"], phases["students, saturation"]
+        bare_cpu = _server_cores(bare_phase, "bare") * bare_phase.recorder.elapsed / bare.count
+        answer_cpu = _server_cores(sat_phase, "pix_lti") * sat_phase.recorder.elapsed / sat["answer POST"].count
+        out.update(bare_cpu_ms=1000 * bare_cpu, answer_cpu_ms=1000 * answer_cpu, cpu_ratio=bare_cpu / answer_cpu)
     return out
+
+
+def _server_cores(phase: PhaseResult, server: str) -> float:
+    return phase.cpu.get(f"gunicorn {server}", 0.0) + phase.cpu.get("postgres (our backends)", 0.0)
 
 
 def format_report(result: RunResult) -> str:
@@ -201,16 +218,19 @@ def format_report(result: RunResult) -> str:
     lines.append(f"machine: nproc {m['nproc']} ({m['cpu']}), Python {m['python']}, {m['date']}")
     lines.append(f"load average: before {m['load_average']}, after {m.get('load_average_after')}")
     a = result.args
-    lines.append(f"run: {a['students']} students, {a['workers']} gunicorn sync workers, duration {a['duration']:g} s "
-                 f"per student phase, bare {a['bare_duration']:g} s, warm-up {a['warmup']:g} s; set-up "
-                 f"{result.setup_seconds:.1f} s; client CPU pinned to {a['client_cpu'] if a['client_cpu'] is not None else 'none'}")
+    pinned = a["client_cpu"] if a["client_cpu"] is not None else "none"
+    lines.append(f"run: {a['students']} students, {a['workers']} gunicorn sync workers, "
+                 f"saturation {a['duration']:g} s, "
+                 f"paced {a['paced_duration']:g} s (think {a['think']:g} s), bare {a['bare_duration']:g} s, "
+                 f"warm-up {a['warmup']:g} s; set-up {result.setup_seconds:.1f} s; client pinned to CPU {pinned}")
     for phase in result.phases:
         rec = phase.recorder
         think = f", think {phase.think_mean:g} s" if phase.think_mean else ""
         lines.append("")
-        lines.append(f"== {phase.name}: {phase.clients} clients{think}, {rec.elapsed:.1f} s measured, "
-                     f"{rec.requests} requests ({rec.requests / rec.elapsed:.1f}/s), worker restarts {phase.worker_boots}")
-        lines.append(f"   {'request':<40} {'count':>7} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+        lines.append(f"== {phase.name}: {phase.clients} clients{think}, {rec.elapsed:.1f} s measured, {rec.requests} "
+                     f"requests ({rec.requests / rec.elapsed:.1f}/s), worker restarts {phase.worker_boots}")
+        lines.append(f"   {'request':<40} {'count':>7} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+                     f"{'max ms':>8}")
         for s in summarise(rec).values():
             lines.append(f"   {s.category:<40} {s.count:>7} {s.per_second:>8.1f} {s.p50_ms:>8.1f} {s.p95_ms:>8.1f} "
                          f"{s.p99_ms:>8.1f} {s.max_ms:>8.1f}")
@@ -225,12 +245,16 @@ def format_report(result: RunResult) -> str:
     lines.append("")
     lines.append("students: " + ", ".join(f"{k} {v}" for k, v in result.student_totals.items()))
     if "ratio" in h:
-        lines.append(f"answer POST throughput / bare INSERT throughput = {h['sat_answer_rps']:.1f} / {h['bare_rps']:.1f}"
-                     f" = {h['ratio']:.0%} (target ≥ {TARGET_RATIO:.0%}: {'met' if h['ratio'] >= TARGET_RATIO else 'NOT met'})")
+        verdict = "met" if h["ratio"] >= TARGET_RATIO else "NOT met"
+        lines.append(f"answer POST throughput / bare INSERT throughput = {h['sat_answer_rps']:.1f} / "
+                     f"{h['bare_rps']:.1f} = {h['ratio']:.1%} (target ≥ {TARGET_RATIO:.0%}: {verdict})")
+        lines.append(f"server CPU (gunicorn + PostgreSQL backends): {h['bare_cpu_ms']:.2f} ms per bare request, "
+                     f"{h['answer_cpu_ms']:.1f} ms per answer with its pages → CPU ratio {h['cpu_ratio']:.1%}")
     if "paced_answer_p99" in h:
-        ok = h["paced_answer_p99"] < TARGET_P99_MS
-        lines.append(f"answer POST p99, paced: {h['paced_answer_p99']:.1f} ms; at saturation: {h['sat_answer_p99']:.1f} ms "
-                     f"(target < {TARGET_P99_MS:g} ms with {a['students']} students: {'met' if ok else 'NOT met'} when paced)")
+        verdict = "met" if h["paced_answer_p99"] < TARGET_P99_MS else "NOT met"
+        lines.append(f"answer POST p99: paced {h['paced_answer_p99']:.1f} ms, "
+                     f"at saturation {h['sat_answer_p99']:.1f} ms "
+                     f"(target < {TARGET_P99_MS:g} ms with {a['students']} students, judged paced: {verdict})")
     return "\n".join(lines)
 
 
@@ -242,6 +266,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
                        "errors": dict(p.recorder.errors),
                        "summary": {k: asdict(v) for k, v in summarise(p.recorder).items()}})
     return {"args": result.args, "machine": result.machine, "setup_seconds": result.setup_seconds,
+            "database": result.database, "run_id": result.run_id,
             "student_totals": result.student_totals, "headline": headline(result), "phases": phases}
 
 
@@ -250,16 +275,21 @@ def to_json(result: RunResult) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=50, help="concurrent simulated students (and bare-route clients)")
-    p.add_argument("--duration", type=float, default=30.0, help="measured seconds of each student phase")
+    p.add_argument("--duration", type=float, default=30.0, help="measured seconds of the saturation phase")
     p.add_argument("--bare-duration", type=float, default=15.0, help="measured seconds of the bare route (two halves)")
     p.add_argument("--warmup", type=float, default=4.0, help="unmeasured seconds at the start of each phase")
-    p.add_argument("--think", type=float, default=1.0, help="mean think time of the paced phase, s (0: no paced phase)")
+    p.add_argument("--think", type=float, default=10.0,
+                   help="mean think time of the paced phase, s (a quick student; 0: no paced phase)")
+    p.add_argument("--paced-duration", type=float, default=60.0,
+                   help="measured seconds of the paced phase (longer: fewer requests, and p99 needs samples)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn sync workers for each server")
     p.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
                    help="PostgreSQL server to use: a new database is created beside this one, then dropped")
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="sessions and rate limits (keys removed after)")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
+                   help="sessions and rate limits (the run's keys are removed after)")
     p.add_argument("--max-requests", type=int, default=200_000, help="stop a phase after this many measured requests")
     p.add_argument("--right-rate", type=float, default=0.6, help="probability that a student answers right")
     p.add_argument("--skip-rate", type=float, default=0.03, help="probability that a student clicks « Je passe »")
@@ -270,6 +300,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--json", type=Path, help="also write the figures as JSON here")
     p.add_argument("--keep-logs", type=Path, help="copy the gunicorn logs to this folder")
+    p.add_argument("--keep-database", action="store_true",
+                   help="do not drop the database (to inspect it; drop it yourself after)")
     args = p.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         p.error("--database-url must be a PostgreSQL URL (postgresql+psycopg://…)")
@@ -278,7 +310,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def server_envs(args: argparse.Namespace, database_url: str, instance: Path, port_hint: int) -> tuple[dict[str, str], dict[str, str]]:
+def server_envs(args: argparse.Namespace, database_url: str, instance: Path,
+                port_hint: int) -> tuple[dict[str, str], dict[str, str]]:
     pix = setup.base_environment()
     pix.update(
         # Production mode (as deployed: no template auto-reload, strict settings); the https public URL only marks
@@ -286,8 +319,9 @@ def server_envs(args: argparse.Namespace, database_url: str, instance: Path, por
         PIX_LTI_ENV="production", PIX_LTI_SECRET_KEY=setup.LOAD_SECRET, PIX_LTI_DATABASE_URL=database_url,
         PIX_LTI_REDIS_URL=args.redis_url, PIX_LTI_PUBLIC_URL=f"https://127.0.0.1:{port_hint}",
         PIX_LTI_INSTANCE_DIR=str(instance), PIX_LTI_LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
-        PYTHONPATH=str(Path(__file__).resolve().parent),
+        PYTHONPATH=str(Path(__file__).resolve().parent),  # for --app load_profile_app:app
     )
+    pix.update({k: v for k, v in os.environ.items() if k.startswith("BENCH_PROFILE")})  # the profiler's options
     bare = setup.base_environment()
     bare.update(BENCH_DATABASE_URL=database_url, BENCH_TABLE=setup.BARE_TABLE, PYTHONUNBUFFERED="1")
     return pix, bare
@@ -318,11 +352,12 @@ def main(argv: list[str] | None = None) -> int:
             setup.wait_healthy(server)
         result = RunResult(vars(args) | {"json": str(args.json) if args.json else None,
                                          "keep_logs": str(args.keep_logs) if args.keep_logs else None},
-                           machine, time.perf_counter() - started)
+                           machine, time.perf_counter() - started, database=make_url(database_url).database or "",
+                           run_id=run_id)
         print(f"set-up done in {result.setup_seconds:.1f} s: {len(prepared.usernames)} students, "
               f"{len(prepared.competences)} competences, {len(prepared.answer_key)} challenges; running…", flush=True)
         runner = Runner(args, pix, bare, database_url)
-        planned = 3 * args.warmup + args.bare_duration + args.duration * (2 if args.think > 0 else 1) + args.warmup
+        planned = 4 * args.warmup + args.bare_duration + args.duration + (args.paced_duration if args.think > 0 else 0)
         asyncio.run(asyncio.wait_for(runner.drive(prepared, result), planned + HARD_LIMIT_MARGIN))
         result.machine["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         print(format_report(result))
@@ -344,7 +379,10 @@ def main(argv: list[str] | None = None) -> int:
                 setup.redis_cleanup(args.redis_url, sids, prepared.usernames, addresses)
             except Exception as exc:  # noqa: BLE001 - never let Redis keep the database from being dropped
                 print(f"warning: Redis clean-up failed: {exc!r}", file=sys.stderr)
-        setup.drop_database(database_url)
+        if args.keep_database:
+            print(f"database kept: {make_url(database_url).render_as_string(hide_password=True)}")
+        else:
+            setup.drop_database(database_url)
         for path in sorted(workdir.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         workdir.rmdir()

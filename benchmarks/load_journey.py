@@ -36,7 +36,8 @@ class Phase:
     async def think(self) -> None:
         """A student reading and answering: exponential pauses, so arrivals look like many independent people."""
         if self.think_mean > 0:
-            await asyncio.sleep(min(self.rng.expovariate(1 / self.think_mean), max(0.0, self.deadline - time.perf_counter())))
+            pause = self.rng.expovariate(1 / self.think_mean)
+            await asyncio.sleep(min(pause, max(0.0, self.deadline - time.perf_counter())))
 
 
 @dataclass

@@ -183,7 +183,7 @@ class Server:
         return self.log_path.read_text("utf-8", "replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        """SIGTERM to the master (it stops its workers), then SIGKILL to the process group started here if it lingers."""
+        """SIGTERM to the master (it stops its workers), then SIGKILL to the group started here if it lingers."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -213,7 +213,8 @@ def wait_healthy(server: Server, timeout: float = 90.0) -> None:
     last = "no answer"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name}: gunicorn exited ({server.process.returncode})\n{server.log_text()[-3000:]}")
+            raise RuntimeError(f"{server.name}: gunicorn exited ({server.process.returncode})\n"
+                               f"{server.log_text()[-3000:]}")
         try:
             with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
                 if response.status == 200:
