@@ -180,9 +180,9 @@ class DbRegistration(Registration):
 
 
 class DbToolConfig(ToolConfAbstract[ToolRequest]):
-    """Registrations and deployments read from the database up front (``load``), so that pylti1p3's look-ups during
-    the login and launch need no database transaction while the shared store is used (see ``release_db``). Every
-    issuer may have several client ids."""
+    """Registrations and deployments read from the database up front (``load``): pylti1p3's look-ups during the
+    login and launch then cost no query, and services running outside a transaction (grades, rosters) can use it.
+    Every issuer may have several client ids."""
 
     def __init__(self, rows: Sequence[LtiRegistration], signing_key: Callable[[], keys.SigningKey], *,
                  allow_pending: bool = False):
@@ -247,10 +247,10 @@ class DbToolConfig(ToolConfAbstract[ToolRequest]):
 
 
 def release_db() -> None:
-    """End the request's database transaction (committing what it did) before using the shared store or a slow
-    remote call. On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so a store call — its own
-    transaction — would wait for this one, which waits for it; elsewhere it avoids holding locks across network I/O.
-    Call it only where the request's work so far is final."""
+    """End the request's database transaction (committing what it did) before slow remote calls (a roster read page
+    by page), so that no lock is held meanwhile — on SQLite every transaction holds the write lock. Call it only
+    where the request's work so far is final. (Shared-store calls need no release: they join the request's
+    transaction.)"""
     from flask import g
 
     session = g.get("_db_session")

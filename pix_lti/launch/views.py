@@ -25,7 +25,6 @@ from pix_lti.db import get_db
 from pix_lti.launch import deep_linking, keys
 from pix_lti.launch.adapters import (
     COOKIE_PATH,
-    release_db,
     DbToolConfig,
     ToolCookieService,
     ToolOIDCLogin,
@@ -135,8 +134,8 @@ def _login(params: dict[str, str]) -> Response:
     if not target or origin_of(target) != origin_of(_public_url()):
         raise LaunchError("target_link_uri", _l("La demande de connexion vise une autre adresse que cet outil."),
                           ADVICE_CONFIG, f"target_link_uri={target!r} is not on {_public_url()}")
+    # The state and nonce written to the shared store below join this request's transaction: one commit in all.
     config = DbToolConfig.load(get_db(), _secret(), issuer, client_id, allow_pending=True)
-    release_db()  # what follows uses the shared store
     row = config.candidate(issuer, client_id)
     context = {"issuer": issuer, "client_id": client_id}
     if row is None:
@@ -162,9 +161,7 @@ def _login(params: dict[str, str]) -> Response:
 
 
 def _load_config(issuer: str, client_id: str) -> DbToolConfig:
-    config = DbToolConfig.load(get_db(), _secret(), issuer, client_id)
-    release_db()  # validation goes on with the shared store (nonces, keys cache)
-    return config
+    return DbToolConfig.load(get_db(), _secret(), issuer, client_id)
 
 
 def _validated_launch() -> ToolMessageLaunch:
@@ -218,7 +215,6 @@ def launch() -> ResponseReturnValue:
                             "group_id": outcome.group.id if outcome.group else None,
                             "link_id": outcome.link.id if outcome.link else None, "role": outcome.role.value}
     if message.message_type == "LtiDeepLinkingRequest":
-        release_db()  # the launch's work is done; the picker's state goes to the shared store
         launch_id = deep_linking.save_launch(message.claims, registration.id, outcome.user.id)
         response = redirect(url_for("launch.picker", launch_id=launch_id), code=303)
     else:
@@ -246,7 +242,6 @@ def competence_start(code: str) -> ResponseReturnValue:
 
 def _picker_launch(launch_id: str) -> tuple[dict[str, Any], LtiRegistration]:
     user = current_user()
-    release_db()  # (login_required read the user) before reading the shared store
     data = deep_linking.load_launch(launch_id)
     if data is None or user is None or data.get("user_id") != user.id:
         abort(404, description=_("Cette sélection a expiré : relancez l'ajout d'activité depuis la plateforme."))
@@ -275,7 +270,6 @@ def picker(launch_id: str) -> ResponseReturnValue:
             resource = deep_linking.content_item(choice, title, graded=request.form.get("graded") == "1")
             token = deep_linking.response_jwt(DbToolConfig.for_row(db, _secret(), registration).registration(
                 registration), data["claims"], [resource])
-            release_db()  # keep the campaign possibly created, then spend the launch in the shared store
             deep_linking.forget_launch(launch_id)
             return render_template("launch/deep_link_return.html", return_url=settings["deep_link_return_url"],
                                    token=token, title=title)
