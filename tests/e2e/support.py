@@ -394,21 +394,22 @@ def find_challenge(database: Database, predicate: Callable[[Any], bool], *, pack
     ``predicate`` (given the ORM ``ChallengeVersion``), in ``competence`` if given, not in ``avoid_competences``."""
     from sqlalchemy import select
 
-    from pix_lti.content.models import Challenge, ChallengeStatus, ChallengeVersion, ContentPack
+    from pix_lti.content.models import Challenge, ChallengeStatus, ChallengeVersion, Competence, ContentPack, Skill
 
+    # One joined query (ids and codes as columns): walking the relationships lazily costs a second per call.
+    query = (select(ChallengeVersion, Challenge.source_id, Competence.code)
+             .join(Challenge, ChallengeVersion.challenge_id == Challenge.id)
+             .join(Skill, Challenge.skill_id == Skill.id).join(Competence, Skill.competence_id == Competence.id)
+             .join(ContentPack, Challenge.pack_id == ContentPack.id)
+             .where(ContentPack.key == pack_key, ChallengeVersion.number == Challenge.current_version_number,
+                    Challenge.status == ChallengeStatus.VALIDATED, ChallengeVersion.auto_reply.is_(False))
+             .order_by(ChallengeVersion.id))
+    if competence is not None:
+        query = query.where(Competence.code == competence)
     with database.transaction() as session:
-        versions = session.scalars(
-            select(ChallengeVersion).join(Challenge, ChallengeVersion.challenge_id == Challenge.id)
-            .join(ContentPack, Challenge.pack_id == ContentPack.id)
-            .where(ContentPack.key == pack_key, ChallengeVersion.number == Challenge.current_version_number,
-                   Challenge.status == ChallengeStatus.VALIDATED)
-            .order_by(ChallengeVersion.id))
-        for version in versions:
-            code = version.challenge.skill.competence.code
-            if competence not in (None, code) or code in avoid_competences or version.auto_reply:
-                continue
-            if predicate(version):
-                return code, version.challenge.source_id
+        for version, source_id, code in session.execute(query):
+            if code not in avoid_competences and predicate(version):
+                return code, source_id
     raise AssertionError("no such challenge in the demo bank")
 
 
