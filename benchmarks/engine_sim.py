@@ -285,8 +285,8 @@ How to read it.  *q/competence*: questions in one competence assessment (flash: 
 learners shown any single challenge.  *select p50/p99*: CPU time (thread time) of one
 `next_challenge` call, warm, single process — the calls of the first 40 learners of each model, each
 re-run 5 times on a copy of its generator, best of 5; *wall p99*: wall-clock time of every call
-as it ran, including the preemption by other processes on the shared machine.  *Information ceiling*: exact accuracy of the bayesian posterior had the learner
-answered one challenge of EVERY active skill of the competence: with one challenge per skill, no
+as it ran, including the preemption by other processes on the shared machine.
+*Information ceiling*: exact accuracy of the bayesian posterior had the learner answered one challenge of EVERY active skill of the competence: with one challenge per skill, no
 engine assuming this answer model can expect more on this bank (levels with only 2–4 skills in a
 competence cannot outvote a slip or a guess).  ``bayesian`` assumes the slip/guess step model and
 ``bayesian_irt`` the 2PL model: each is best under its own model, so calibrating real answers
@@ -333,32 +333,42 @@ def format_report(results: dict[str, dict[str, dict[str, object]]], header: str)
     return "\n".join(lines)
 
 
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def targets(results: dict[str, dict[str, dict[str, object]]]) -> list[str]:
-    """The issue's targets, each with the measured figure (met or not)."""
+    """The issue's targets, each with the measured figures and whether it is met."""
     sg, mis, irt = results.get("slip_guess", {}), results.get("misspecified", {}), results.get("irt_2pl", {})
     out = []
     for name in ("bayesian", "bayesian_notube"):
         if name in sg and "smart_random" in sg:
             b, s = sg[name], sg["smart_random"]
-            fewer = 1 - float(b["q_mean"]) / float(s["q_mean"])  # type: ignore[arg-type]
+            exact, q, sr_q = float(b["exact"]), float(b["q_mean"]), float(s["q_mean"])  # type: ignore[arg-type]
+            fewer = 1 - q / sr_q
+            ok = exact >= 0.95 and q <= 11 and fewer >= 0.40 and exact > float(s["exact"])  # type: ignore[arg-type]
             out.append(
-                f"{name} slip/guess: exact {b['exact']:.1%} (≥95%), {b['q_mean']:.2f} q (≤11), "
-                f"{fewer:.0%} fewer than smart_random (≥40%), exact vs smart_random "
-                f"{b['exact']:.1%} vs {s['exact']:.1%}"
+                f"{name} slip/guess: exact {exact:.1%} (≥95%), {q:.2f} q (≤11), {fewer:.0%} fewer questions "
+                f"than smart_random (≥40%) with exact {exact:.1%} vs {float(s['exact']):.1%} → {_verdict(ok)}"  # type: ignore[arg-type]
             )
         if name in mis:
             b = mis[name]
-            out.append(f"{name} misspecified: exact {b['exact']:.1%} (≥90%), {b['q_mean']:.2f} q (≤16)")
+            exact, q = float(b["exact"]), float(b["q_mean"])  # type: ignore[arg-type]
+            out.append(
+                f"{name} misspecified: exact {exact:.1%} (≥90%), {q:.2f} q (≤16) → "
+                f"{_verdict(exact >= 0.90 and q <= 16)}"
+            )
     if "flash" in irt:
         f = irt["flash"]
         theta = f.get("theta_rmse", {})
         assert isinstance(theta, dict)
+        rmse, expo = float(theta.get(24, float("nan"))), float(f["max_exposure"])  # type: ignore[arg-type]
         out.append(
-            f"flash: θ RMSE at 24 = {theta.get(24, float('nan')):.3f} (≤0.30), "
-            f"max exposure {f['max_exposure']:.3f} (≤0.25)"
+            f"flash: θ RMSE at 24 = {rmse:.3f} (≤0.30), max exposure {expo:.3f} (≤0.25) → "
+            f"{_verdict(rmse <= 0.30 and expo <= 0.25)}"
         )
     p99 = max(float(r["lat_p99"]) for per in results.values() for r in per.values())  # type: ignore[arg-type]
-    out.append(f"selection p99 CPU time (worst engine/model): {p99:.3f} ms (≤0.5)")
+    out.append(f"selection p99 CPU time (worst engine/model): {p99:.3f} ms (≤0.5) → {_verdict(p99 <= 0.5)}")
     return out
 
 

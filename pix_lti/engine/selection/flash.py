@@ -5,13 +5,19 @@ grid (−4.5 … 4.5 by 0.1) with a N(0, 1) prior; ``confidence`` in the result 
 
 Selection, at every step, among playable challenges:
 1. one question per tube: no challenge from a tube already answered;
-2. every competence is visited before any repeats: while some competence (with an eligible
-   challenge) is unvisited, only unvisited competences are eligible;
+2. every competence is visited before any repeats, in rounds: only the least visited competences
+   (that still have a fresh tube) are eligible — with 32 questions, each of the 16 twice;
 3. no competence twice within 2 answers: the competences of the last ``competence_gap`` (2)
    answers are excluded (relaxed only if nothing else is left);
-4. no timed challenge right after a timed one (relaxed if nothing else is left);
-5. rank by Fisher information a² P (1 − P) at θ̂ and draw uniformly among the top ``top_k`` (5);
-6. stop after ``length`` (32) answers, or when nothing is eligible.
+4. no timed challenge right after a timed one (another competence is tried; relaxed if none has
+   an untimed challenge left);
+5. exposure control: the competence is drawn uniformly among the eligible ones, and during the
+   first ``low_a_until`` (8) answers — while θ̂ is still near 0 for everyone — only challenges
+   with a discrimination at most the bank's median are used (a light a-stratification); without
+   these two, the few most discriminating items near b = 0 reach ~60% exposure;
+6. rank the competence's remaining challenges by Fisher information a² P (1 − P) at θ̂ and draw
+   uniformly among the top ``top_k`` (5);
+7. stop after ``length`` (32) answers, or when nothing is eligible.
 
 θ → pix and levels (``theta_knowledge`` / ``theta_scores``).  A skill's difficulty on the θ scale
 is the median b of its playable challenges (``Catalog.sk_difficulty``); at ability θ a skill is
