@@ -3,8 +3,9 @@
 Hooks for other features, to call in the transaction that records the event:
 
 - ``queue_campaign_grade(session, participation)`` when a campaign participation becomes SHARED;
-- ``queue_competence_grade(session, user_id, competence_code, pix=…, level=…, max_level=…, event_id=…)`` when a
-  competence test is completed.
+- ``queue_assessment_grade(session, assessment, catalog, max_level=…)`` when a competence test is completed (or,
+  with the score at hand, ``queue_competence_grade(session, user_id, code, pix=…, level=…, max_level=…,
+  event_id=…)``).
 
 Each queues one score per resource link the learner launched for that activity. The ``lti.score`` handler posts it
 (``userId`` = the learner's ``sub``) to the link's line item, found or created by resourceId/tag when the launch
@@ -120,6 +121,26 @@ def queue_competence_grade(session: Session, user_id: int, competence_code: str,
         messages.append(_queue(session, binding, event=f"competence:{competence_code}:{event_id}", score_given=given,
                                score_maximum=maximum, comment=comment, moment=moment))
     return messages
+
+
+def queue_assessment_grade(session: Session, assessment: Any, catalog: Any, *, max_level: int) -> list[OutboxMessage]:
+    """Hook for the student journey, in the transaction that completes ``assessment`` (``assessment.services.advance``
+    when it sets COMPLETED): a completed competence test queues its competence result for the learner's LMS links.
+    Campaign assessments are graded when their participation is shared (``queue_campaign_grade``), not here."""
+    from pix_lti.assessment import services as assessment_services
+    from pix_lti.assessment.models import AssessmentStatus, AssessmentType
+
+    if (assessment.type is not AssessmentType.COMPETENCE_EVALUATION or assessment.status is not
+            AssessmentStatus.COMPLETED or not assessment.competence_code):
+        return []
+    if not _bindings(session, assessment.user_id, ActivityKind.COMPETENCE, assessment.competence_code):
+        return []  # not from an LMS: no need to score
+    score = assessment_services.profile_score(session, assessment.user_id, catalog, max_level).by_competence().get(
+        assessment.competence_code)
+    pix, level = (score.pix, score.level) if score is not None else (0, 0)
+    return queue_competence_grade(session, assessment.user_id, assessment.competence_code, pix=pix, level=level,
+                                  max_level=max_level, event_id=f"assessment:{assessment.id}",
+                                  moment=assessment.completed_at)
 
 
 def queue_existing_results(session: Session, link: LtiResourceLink, user_id: int) -> list[OutboxMessage]:

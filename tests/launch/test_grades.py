@@ -224,3 +224,25 @@ def test_a_disabled_platform_gets_no_more_grades(app: Flask, client: FlaskClient
     assert work(app).failed
     [message] = messages(db_session)
     assert message.status is OutboxStatus.FAILED and "disabled" in message.last_error and not platform.scores
+
+
+def test_a_completed_competence_test_queues_its_result(client: FlaskClient, db_session: Session,
+                                                       platform: FakePlatform, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pix_lti.assessment import services as assessment_services
+    from pix_lti.assessment.models import Assessment, AssessmentStatus, AssessmentType
+    from pix_lti.engine.types import CompetenceScore, ProfileScore
+    from pix_lti.launch.grades import queue_assessment_grade
+
+    run_launch(client, platform, LaunchSpec(user_id="sub-t", custom={"competence": "3.4"}))
+    user = lti_user(db_session, platform.issuer, "sub-t")
+    assessment = Assessment(user_id=user.id, type=AssessmentType.COMPETENCE_EVALUATION, pack_key="crcn-demo",
+                            competence_code="3.4", selector="smart_random", seed=1, status=AssessmentStatus.STARTED)
+    db_session.add(assessment)
+    db_session.flush()
+    score = ProfileScore(competences=(CompetenceScore("3.4", 20, 20, 2, 4),), total_pix=20)
+    monkeypatch.setattr(assessment_services, "profile_score", lambda *args, **kwargs: score)
+    assert queue_assessment_grade(db_session, assessment, catalog=None, max_level=6) == []  # not finished yet
+    assessment.status, assessment.completed_at = AssessmentStatus.COMPLETED, utcnow()
+    [message] = queue_assessment_grade(db_session, assessment, catalog=None, max_level=6)
+    assert message.payload["score_given"] == round(20 / 48 * 100, 2) and message.payload["lti_user_id"] == "sub-t"
+    assert queue_assessment_grade(db_session, assessment, catalog=None, max_level=6)[0].id == message.id  # idempotent
