@@ -19,8 +19,8 @@ from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
-from pix_lti.auth.access import current_user, log_in, login_required
 from pix_lti.auth.forced_change import allowed_before_password_change
+from pix_lti.auth.access import current_user, log_in, login_required
 from pix_lti.db import get_db
 from pix_lti.launch import deep_linking, keys
 from pix_lti.launch.adapters import (
@@ -89,6 +89,7 @@ def refuse(error: LaunchError) -> Response:
 
 
 @bp.get("/jwks.json")
+@allowed_before_password_change
 def jwks() -> ResponseReturnValue:
     response = jsonify(keys.jwks(get_db(), _secret()))
     response.headers["Cache-Control"] = "public, max-age=300"  # a rotated key is seen within minutes
@@ -96,6 +97,7 @@ def jwks() -> ResponseReturnValue:
 
 
 @bp.get("/configuration")
+@allowed_before_password_change
 def configuration() -> ResponseReturnValue:
     """The values school IT pastes into the LMS (public: nothing secret)."""
     values = tool_values(_public_url())
@@ -165,9 +167,10 @@ def _load_config(issuer: str, client_id: str) -> DbToolConfig:
 
 
 def _validated_launch() -> ToolMessageLaunch:
-    message = ToolMessageLaunch(ToolRequest(), _load_config, session_service(store()),
-                                ToolCookieService(secure=ToolRequest().is_secure()), kv=store(), http=http_session())
-    try:
+    try:  # constructing the launch is inside too: pylti1p3 may raise there as well
+        message = ToolMessageLaunch(ToolRequest(), _load_config, session_service(store()),
+                                    ToolCookieService(secure=ToolRequest().is_secure()), kv=store(),
+                                    http=http_session())
         return message.validate()
     except (LaunchError, CookiesBlocked):
         raise
@@ -301,6 +304,7 @@ def _chosen(db: Session, registration: LtiRegistration, campaigns: list[deep_lin
 
 
 @bp.get("/inscription")
+@allowed_before_password_change
 def dynamic_registration() -> ResponseReturnValue:
     ratelimit.hit_and_check(DYNAMIC_REGISTRATION_LIMIT, request.remote_addr or "-")
     openid_configuration = request.args.get("openid_configuration", "")

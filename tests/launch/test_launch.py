@@ -84,27 +84,46 @@ def test_roles_map_to_organisation_roles(client: FlaskClient, db_session: Sessio
     assert run.response.headers["Location"].startswith("/lti/enseignant" if teacher else "/profil")
 
 
-@pytest.mark.parametrize(("spec", "names"), [
-    (LaunchSpec(user_id="p1", email="only@example.org"), ("", "")),                       # only email
-    (LaunchSpec(user_id="p2", given_name="Inès", family_name="Petit"), ("Inès", "Petit")),  # only names
-    (LaunchSpec(user_id="p3", name="Jean-Pierre Le Gall"), ("Jean-Pierre Le", "Gall")),    # full name only
-    (LaunchSpec(user_id="p4"), ("", "")),                                                  # no PII at all
-])
+BOTH_ROLES = pytest.mark.parametrize("roles", [[LEARNER], [INSTRUCTOR]], ids=["learner", "instructor"])
+
+
+@BOTH_ROLES
+@pytest.mark.parametrize(("person", "names"), [
+    ({"email": "only@example.org"}, ("", "")),                              # only email
+    ({"given_name": "Inès", "family_name": "Petit"}, ("Inès", "Petit")),    # only names
+    ({"name": "Jean-Pierre Le Gall"}, ("Jean-Pierre Le", "Gall")),          # full name only
+    ({}, ("", "")),                                                          # no PII at all
+], ids=["only-email", "only-names", "full-name", "no-pii"])
 def test_launches_with_more_or_less_personal_data(client: FlaskClient, db_session: Session, platform: FakePlatform,
-                                                  spec: LaunchSpec, names: tuple[str, str]) -> None:
-    run = run_launch(client, platform, spec)
+                                                  roles: list[str], person: dict[str, str],
+                                                  names: tuple[str, str]) -> None:
+    run = run_launch(client, platform, LaunchSpec(user_id="pii-user", roles=roles, **person))  # type: ignore[arg-type]
     assert run.response.status_code == 303
-    user = lti_user(db_session, platform.issuer, spec.user_id)
+    user = lti_user(db_session, platform.issuer, "pii-user")
     assert (user.first_name, user.last_name) == names
     assert user.display_name  # "#id" when nothing is known
 
 
-def test_launch_without_context(client: FlaskClient, db_session: Session, platform: FakePlatform) -> None:
-    run = run_launch(client, platform, LaunchSpec(user_id="no-course", context=None))
+@BOTH_ROLES
+def test_launch_without_context(client: FlaskClient, db_session: Session, platform: FakePlatform,
+                                roles: list[str]) -> None:
+    run = run_launch(client, platform, LaunchSpec(user_id="no-course", roles=roles, context=None))
     assert run.response.status_code == 303
+    assert client.get(run.response.headers["Location"]).status_code in (200, 302)
     link = db_session.scalar(select(LtiResourceLink))
     assert link.course_group_id is None
     assert db_session.scalar(select(CourseGroup)) is None
+
+
+@BOTH_ROLES
+def test_a_new_resource_link_in_the_same_course(client: FlaskClient, db_session: Session, platform: FakePlatform,
+                                               roles: list[str]) -> None:
+    for link_id in ("link-a", "link-b"):
+        assert run_launch(client, platform, LaunchSpec(user_id="same", roles=roles, resource_link_id=link_id)
+                          ).response.status_code == 303
+    links = db_session.scalars(select(LtiResourceLink)).all()
+    assert sorted(link.resource_link_id for link in links) == ["link-a", "link-b"]
+    assert len({link.course_group_id for link in links}) == 1
 
 
 def test_teacher_lands_on_the_teacher_page(client: FlaskClient, db_session: Session, platform: FakePlatform) -> None:
