@@ -115,6 +115,14 @@ class Database:
     def unbind(self) -> None:
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
+    def reader_session(self) -> Session:
+        """A session for reads after a request's unit of work is over: autocommit, so it holds no transaction (and on
+        SQLite no write lock) while the response is finished. Under tests' connection binding, the bound factory."""
+        bind = self.session_factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            return Session(bind=bind.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        return self.session_factory()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session that commits when the block ends normally and rolls back otherwise (CLI, workers, side writes)."""
@@ -139,12 +147,14 @@ class Database:
 
 
 def get_db() -> Session:
-    """The current request's session, opened on first use."""
+    """The current request's session, opened on first use. After the request's commit point (headers, logging), reads
+    get an autocommit session instead: nothing written then could be committed anyway."""
     from flask import current_app, g
 
     session: Session | None = g.get("_db_session")
     if session is None:
-        session = current_app.extensions["pix_lti.db"].session_factory()
+        database: Database = current_app.extensions["pix_lti.db"]
+        session = database.reader_session() if g.get("_db_finished") else database.session_factory()
         g._db_session = session
     return session
 
@@ -160,7 +170,7 @@ def request_session_in_transaction() -> Session | None:
     """The current request's session if it has a transaction open (so that side writes can join it), else None."""
     from flask import g, has_request_context
 
-    if not has_request_context():
+    if not has_request_context() or g.get("_db_finished"):
         return None
     session: Session | None = g.get("_db_session")
     return session if session is not None and session.in_transaction() else None
@@ -172,6 +182,16 @@ def init_request_scope(app: Any, database: Database) -> None:
     from flask import g
 
     app.extensions["pix_lti.db"] = database
+
+    @app.after_request
+    def _close_late_reader(response: Any) -> Any:
+        # Registered first, so it runs last among after-request handlers: a session opened after the commit point (for
+        # reads while finishing the response) ends here, before the web session is saved.
+        if g.get("_db_finished"):
+            session: Session | None = g.pop("_db_session", None)
+            if session is not None:
+                session.close()
+        return response
 
     @app.teardown_request
     def _close_unit_of_work(exc: BaseException | None) -> None:
@@ -190,10 +210,14 @@ def install_unit_of_work_commit(app: Any) -> None:
 
     @app.after_request
     def _commit_unit_of_work(response: Response) -> Response:
-        session: Session | None = g.get("_db_session")
+        session: Session | None = g.pop("_db_session", None)
+        g._db_finished = True  # from here on, get_db() gives lock-free reads and side writes stand alone
         if session is not None:
-            if response.status_code < 400 or g.get("_db_commit_on_error"):
-                session.commit()  # a failure here propagates and becomes a 500 page, nothing half-written
-            else:
-                session.rollback()
+            try:
+                if response.status_code < 400 or g.get("_db_commit_on_error"):
+                    session.commit()  # a failure here propagates and becomes a 500 page, nothing half-written
+                else:
+                    session.rollback()
+            finally:
+                session.close()
         return response
