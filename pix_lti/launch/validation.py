@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -192,6 +193,8 @@ def check_message(body: dict[str, Any], registration: LtiRegistration, target_li
         settings = body.get(DEEP_LINKING_SETTINGS)
         if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):
             raise missing_claim(DEEP_LINKING_SETTINGS + " (deep_link_return_url)")
+        if urlsplit(settings["deep_link_return_url"]).scheme not in ("https", "http"):  # it becomes a form action
+            raise invalid_claim(DEEP_LINKING_SETTINGS, "deep_link_return_url must be an http(s) URL")
         accept = settings.get("accept_types")
         if not isinstance(accept, list) or "ltiResourceLink" not in accept:
             raise invalid_claim(DEEP_LINKING_SETTINGS, "accept_types must include ltiResourceLink")

@@ -133,10 +133,12 @@ def test_the_picker_belongs_to_the_teacher_who_launched_it(client: FlaskClient, 
     assert client.get("/lti/selection/unknown-launch").status_code == 404
 
 
-def test_deep_linking_request_without_resource_link_support_is_refused(client: FlaskClient, db_session: Session,
-                                                                        platform: FakePlatform) -> None:
+@pytest.mark.parametrize("change", [{"accept_types": ["link"]}, {"deep_link_return_url": "javascript:alert(1)"},
+                                    {"deep_link_return_url": None}])
+def test_unusable_deep_linking_settings_are_refused(client: FlaskClient, db_session: Session,
+                                                    platform: FakePlatform, change: dict) -> None:
     def tamper(claims: dict) -> dict:
-        settings = dict(claims[DL + "deep_linking_settings"], accept_types=["link"])
+        settings = dict(claims[DL + "deep_linking_settings"], **change)
         return {**claims, DL + "deep_linking_settings": settings}
 
     before = counts(db_session)
