@@ -19,8 +19,8 @@ from pylti1p3.exception import LtiException, OIDCException
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
-from pix_lti.auth.forced_change import allowed_before_password_change
 from pix_lti.auth.access import current_user, log_in, login_required
+from pix_lti.auth.forced_change import allowed_before_password_change
 from pix_lti.db import get_db
 from pix_lti.launch import deep_linking, keys
 from pix_lti.launch.adapters import (
@@ -38,9 +38,9 @@ from pix_lti.launch.errors import ADVICE_CONFIG, ADVICE_PLATFORM, ADVICE_RELAUNC
 from pix_lti.launch.grades import queue_existing_results
 from pix_lti.launch.models import ActivityKind, LtiRegistration
 from pix_lti.launch.provisioning import LaunchOutcome, provision_launch
-from pix_lti.orga.models import TargetProfile
 from pix_lti.launch.registrations import origin_of
 from pix_lti.launch.validation import ToolMessageLaunch, registration_status_error
+from pix_lti.orga.models import TargetProfile
 from pix_lti.web import ratelimit
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def _validated_launch() -> ToolMessageLaunch:
 def landing_url(outcome: LaunchOutcome) -> str:
     """Where a resource-link launch opens: teachers → the teacher page; learners → the activity of the link."""
     if outcome.is_teacher:
-        return url_for("launch.teacher", lien=outcome.link.id) if outcome.link else url_for("launch.teacher")
+        return url_for("launch.teacher")
     link = outcome.link
     if link is not None and link.activity_kind is ActivityKind.CAMPAIGN:
         return _path("participation.landing", f"/campagnes/{link.activity_ref}", code=link.activity_ref)
