@@ -125,6 +125,24 @@ def config_table() -> None:
         click.echo(f"| `{name}` | `{default}` | {doc} |")
 
 
+@click.group("kv", help="The shared short-lived store (sessions, nonces, rate limits).")
+def kv_group() -> None:
+    pass
+
+
+@kv_group.command("purge")
+@with_appcontext
+def kv_purge() -> None:
+    """Delete expired entries of the database-backed store (Redis expires its keys by itself). Run it daily."""
+    from pix_lti.kvstore import SqlStore
+
+    store = current_app.extensions["pix_lti.kv"]
+    if not isinstance(store, SqlStore):
+        click.echo("The store is Redis: keys expire by themselves.")
+        return
+    click.echo(f"{store.purge_expired()} expired entries deleted.")
+
+
 @click.group("i18n", help="Translations.")
 def i18n_group() -> None:
     pass
@@ -140,7 +158,7 @@ def i18n_compile() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (db_group, demo_group, serve, config_group, i18n_group):
+    for command in (db_group, demo_group, serve, config_group, kv_group, i18n_group):
         app.cli.add_command(command)
 
 

@@ -57,3 +57,18 @@ def test_console_script_refuses_bad_configuration(tmp_path) -> None:  # noqa: AN
     assert result.returncode != 0
     assert "PIX_LTI_SECRET_KEY: production refuses the default secret key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_kv_purge_deletes_expired_entries(app: Flask, runner: FlaskCliRunner) -> None:
+    from datetime import timedelta
+
+    from pix_lti.db import utcnow
+    from pix_lti.kvstore import KeyValueEntry
+
+    with app.extensions["pix_lti.db"].transaction() as session:
+        session.add(KeyValueEntry(key="old", value="", counter=0, expires_at=utcnow() - timedelta(seconds=1)))
+        session.add(KeyValueEntry(key="live", value="", counter=0, expires_at=utcnow() + timedelta(hours=1)))
+    result = runner.invoke(args=["kv", "purge"])
+    assert result.exit_code == 0 and "1 expired entries deleted." in result.output
+    with app.extensions["pix_lti.db"].transaction() as session:
+        assert session.get(KeyValueEntry, "live") is not None and session.get(KeyValueEntry, "old") is None

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pix_lti import engine
+from pix_lti import engine, events
 from pix_lti.assessment import catalogs
 from pix_lti.assessment.models import (
     Answer,
@@ -262,6 +262,7 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
         assessment.current_challenge_version_id = None
         assessment.current_challenge_shown_at = None
         assessment.stop_reason = stop_reason
+        events.assessment_completed.send(session, assessment=assessment, catalog=catalog, max_level=max_level)
     else:
         version = engine_bridge.current_version(session, assessment.pack_key, chosen)
         assessment.current_challenge_id = chosen

@@ -15,6 +15,8 @@ delivery is the same score to the platform (a 409 "older or same timestamp" coun
 
 from __future__ import annotations
 
+from pix_lti import events
+
 import json
 import logging
 from datetime import datetime
@@ -233,3 +235,16 @@ def send_score(message: OutboxMessage, database: Database) -> dict[str, Any]:
 
 
 register_handler(SCORE_KIND, send_score)
+
+
+# ----- event receivers (connected once, when this module is imported by the LTI feature) ------------------------------
+
+
+@events.participation_shared.connect
+def _grade_shared_participation(session: Session, *, participation: CampaignParticipation) -> None:
+    queue_campaign_grade(session, participation)
+
+
+@events.assessment_completed.connect
+def _grade_completed_assessment(session: Session, *, assessment: Any, catalog: Any, max_level: int) -> None:
+    queue_assessment_grade(session, assessment, catalog, max_level=max_level)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pix_lti import engine
+from pix_lti import engine, events
 from pix_lti.assessment import catalogs
 from pix_lti.assessment import services as assessment_services
 from pix_lti.assessment.models import Assessment, AssessmentStatus, AssessmentType
@@ -397,6 +397,7 @@ def share_participation(session: Session, participation: CampaignParticipation, 
     participation.status = ParticipationStatus.SHARED
     participation.shared_at = now
     session.flush()
+    events.participation_shared.send(session, participation=participation)
     return participation
 
 
