@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "pix_lti.content",
     "pix_lti.assessment",
     "pix_lti.participation",
+    "pix_lti.orga",
     "pix_lti.launch",
     "pix_lti.outbox",
 )

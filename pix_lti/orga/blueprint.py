@@ -1,0 +1,36 @@
+"""URLs of the Orga pages. Every route but the organisation chooser carries ``org_id`` and is wrapped by
+``access.orga_route`` inside its view module."""
+
+from flask import Blueprint
+
+from pix_lti.orga import activity, campaigns_views, exports, home, results
+
+bp = Blueprint("orga", __name__, url_prefix="/orga", template_folder="templates", static_folder="static",
+               static_url_path="/static-orga")
+
+bp.add_url_rule("", view_func=home.index, endpoint="index")
+bp.add_url_rule("/<int:org_id>", view_func=home.organisation, endpoint="organisation")
+bp.add_url_rule("/<int:org_id>/campagnes", view_func=campaigns_views.campaign_list, endpoint="campaigns")
+bp.add_url_rule("/<int:org_id>/campagnes/nouvelle", view_func=campaigns_views.new_campaign, methods=["GET", "POST"],
+                endpoint="new_campaign")
+bp.add_url_rule("/<int:org_id>/profils-cibles/nouveau", view_func=campaigns_views.new_target_profile,
+                methods=["GET", "POST"], endpoint="new_target_profile")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>", view_func=campaigns_views.campaign_page,
+                endpoint="campaign")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/archiver", view_func=campaigns_views.archive,
+                methods=["POST"], endpoint="archive")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/desarchiver", view_func=campaigns_views.unarchive,
+                methods=["POST"], endpoint="unarchive")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/activite", view_func=activity.activity,
+                endpoint="activity")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/participants/<int:participation_id>",
+                view_func=results.participant, endpoint="participant")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/export.csv", view_func=exports.campaign_csv,
+                endpoint="export")
+
+
+@bp.context_processor
+def _orga_context() -> dict[str, object]:
+    from flask import g
+
+    return {"orga_context": g.get("orga_context")}
