@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+import enum
+
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +53,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str, *, length: int = 16) -> Enum:
+    """A Python enum stored by value as VARCHAR + CHECK constraint, not a native PostgreSQL enum: adding a value later is
+    a simple migration."""
+    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=length,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 def utcnow() -> datetime:

@@ -10,13 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pix_lti.db import Base, utcnow
+from pix_lti.db import Base, str_enum, utcnow
 from pix_lti.identity.models import User
-
-
-def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=24,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class AssessmentType(enum.StrEnum):
@@ -36,8 +31,8 @@ class Assessment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    type: Mapped[AssessmentType] = mapped_column(_str_enum(AssessmentType, "assessment_type"))
-    status: Mapped[AssessmentStatus] = mapped_column(_str_enum(AssessmentStatus, "assessment_status"),
+    type: Mapped[AssessmentType] = mapped_column(str_enum(AssessmentType, "assessment_type", length=24))
+    status: Mapped[AssessmentStatus] = mapped_column(str_enum(AssessmentStatus, "assessment_status", length=24),
                                                      default=AssessmentStatus.STARTED)
     pack_key: Mapped[str] = mapped_column(String(100))
     competence_code: Mapped[str | None] = mapped_column(String(16))  # competence evaluations

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from pix_lti.db import Base, utcnow
+from pix_lti.db import Base, str_enum, utcnow
 
 
 class ItemStatus(enum.StrEnum):
@@ -41,13 +41,7 @@ class ChallengeStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    # VARCHAR + CHECK, not a native PostgreSQL enum: adding a value later is a simple migration.
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
-
-
-_ITEM_STATUS = _str_enum(ItemStatus, "content_item_status")
+_ITEM_STATUS = str_enum(ItemStatus, "content_item_status")
 
 
 class ContentPack(Base):
@@ -208,7 +202,7 @@ class Challenge(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("content_skills.id"), index=True)
     source_id: Mapped[str] = mapped_column(String(100))
     status: Mapped[ChallengeStatus] = mapped_column(
-        _str_enum(ChallengeStatus, "content_challenge_status"), default=ChallengeStatus.VALIDATED
+        str_enum(ChallengeStatus, "content_challenge_status"), default=ChallengeStatus.VALIDATED
     )
     # Number (not id) of the current version: avoids a circular foreign key between the two tables.
     current_version_number: Mapped[int] = mapped_column(default=1)

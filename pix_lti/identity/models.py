@@ -9,13 +9,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pix_lti.db import Base, utcnow
-
-
-def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    # VARCHAR + CHECK constraint rather than a native PostgreSQL enum: adding a value later is a simple migration.
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+from pix_lti.db import Base, str_enum, utcnow
 
 
 class IdentityKind(enum.StrEnum):
@@ -70,7 +64,7 @@ class ExternalIdentity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[IdentityKind] = mapped_column(_str_enum(IdentityKind, "identity_kind"))
+    kind: Mapped[IdentityKind] = mapped_column(str_enum(IdentityKind, "identity_kind"))
     issuer: Mapped[str] = mapped_column(String(512))   # LTI platform issuer, SAML IdP entityID, OIDC issuer
     subject: Mapped[str] = mapped_column(String(512))  # LTI sub, GAR IDO, OIDC sub
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -84,7 +78,7 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    type: Mapped[OrganisationType] = mapped_column(_str_enum(OrganisationType, "organisation_type"))
+    type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
     # UAI: the French school code (7 digits + a check letter); unique when present.
     uai: Mapped[str | None] = mapped_column(String(8), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(255), index=True)
@@ -104,7 +98,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MembershipRole] = mapped_column(_str_enum(MembershipRole, "membership_role"))
+    role: Mapped[MembershipRole] = mapped_column(str_enum(MembershipRole, "membership_role"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 

@@ -10,14 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from pix_lti.db import Base, utcnow
+from pix_lti.db import Base, str_enum, utcnow
 from pix_lti.identity.models import MembershipRole, Organisation, User
-
-
-def _str_enum(enum_cls: type[enum.Enum], name: str, length: int = 16) -> Enum:
-    # VARCHAR + CHECK (not a native PostgreSQL enum): adding a value later is a simple migration.
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=length,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -72,9 +66,9 @@ class LtiRegistration(Base):
     key_set: Mapped[dict[str, Any] | None] = mapped_column(JSON)   # …or a static JWKS
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"),
                                                         index=True)
-    status: Mapped[RegistrationStatus] = mapped_column(_str_enum(RegistrationStatus, "lti_registration_status"),
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus, "lti_registration_status"),
                                                        default=RegistrationStatus.ACTIVE)
-    grade_scale: Mapped[GradeScale] = mapped_column(_str_enum(GradeScale, "lti_grade_scale"),
+    grade_scale: Mapped[GradeScale] = mapped_column(str_enum(GradeScale, "lti_grade_scale"),
                                                     default=GradeScale.MASTERY)
     source: Mapped[str] = mapped_column(String(16), default="manual")  # manual, cli, dynamic
     platform_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # product, version (dynamic reg.)
@@ -157,7 +151,7 @@ class CourseGroupMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("lti_course_groups.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MembershipRole] = mapped_column(_str_enum(MembershipRole, "lti_group_role"))
+    role: Mapped[MembershipRole] = mapped_column(str_enum(MembershipRole, "lti_group_role"))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]  # set by a roster sync when the LMS no longer lists the person
@@ -180,7 +174,7 @@ class LtiResourceLink(Base):
     deployment_id: Mapped[str] = mapped_column(String(255))
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(255), default="")
-    activity_kind: Mapped[ActivityKind] = mapped_column(_str_enum(ActivityKind, "lti_activity_kind"),
+    activity_kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind, "lti_activity_kind"),
                                                        default=ActivityKind.NONE)
     activity_ref: Mapped[str] = mapped_column(String(64), default="")
     history: Mapped[list[str]] = mapped_column(JSON, default=list)
