@@ -170,3 +170,18 @@ def demo_content(database: Database) -> str:
         loaded = connection.execute(select(ContentPack.id).where(ContentPack.key == DEMO_PACK)).first()
     assert loaded, "the demo pack is not loaded: add `database_url, database = use_demo_database()` to this folder's conftest"
     return DEMO_PACK
+
+
+@pytest.fixture
+def redis_store() -> Any:
+    """A store on the local Redis (database 15) under a prefix of its own; skipped without Redis unless in CI."""
+    from pix_lti.kvstore import RedisStore
+
+    store = RedisStore("redis://127.0.0.1:6379/15", prefix=f"pixlti-test-{uuid.uuid4().hex}:")
+    try:
+        store.ping()
+    except Exception:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI starts it)")
+    return store

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 from flask import Flask, session
 
@@ -63,19 +61,7 @@ def test_reading_does_not_rewrite_the_session(session_app: Flask) -> None:
     assert "Set-Cookie" not in client.get("/_test/get").headers
 
 
-@pytest.fixture
-def redis_store() -> RedisStore:
-    store = RedisStore("redis://127.0.0.1:6379/15", prefix=f"pixlti-test-{os.getpid()}:")
-    try:
-        store.ping()
-    except Exception:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI starts it)")
-    return store
-
-
-def test_sessions_in_redis(session_app: Flask, redis_store: RedisStore) -> None:
+def test_sessions_in_redis(session_app: Flask, redis_store: RedisStore) -> None:  # fixture in tests/conftest.py
     session_app.session_interface = ServerSessionInterface(redis_store, 3600)
     client = session_app.test_client()
     client.get("/_test/set")
