@@ -42,6 +42,7 @@ def build_world(session: Session, pack_key: str) -> World:
     member_b = make_member(session, org_b, MembershipRole.MEMBER)
     campaign_a = make_campaign(session, pack_key, tubes=HAND_TUBES, organisation=org_a, stages=HAND_STAGES,
                                title="Sécurité 4e", external_id_label="Numéro d'élève", owner=member_a)
+    campaign_a.target_profile.organisation_id = org_a.id  # A's own profile (offered on A's creation form)
     campaign_b = make_campaign(session, pack_key, organisation=org_b, title="Campagne de B")
 
     give_knowledge(session, student_a, pack_key, HAND_KNOWLEDGE)
