@@ -15,7 +15,12 @@ _lock = threading.Lock()
 
 
 def full_catalog(session: Session, pack_key: str) -> engine.Catalog:
-    return engine_bridge.get_catalog(session, pack_key)
+    """The pack's catalog; looked up once per transaction (the lookup checks the latest release with a query)."""
+    memo: dict[str, engine.Catalog] = session.info.setdefault("pix_lti.catalogs", {})
+    catalog = memo.get(pack_key)
+    if catalog is None:
+        catalog = memo[pack_key] = engine_bridge.get_catalog(session, pack_key)
+    return catalog
 
 
 def target_catalog(session: Session, pack_key: str, tubes: dict[str, int]) -> engine.Catalog:

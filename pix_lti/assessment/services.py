@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -198,8 +198,13 @@ def _engine_answers(assessment: Assessment, catalog: engine.Catalog, competence:
 def kept_knowledge(session: Session, assessment: Assessment, competence: str,
                    skills: Iterable[str] | None = None) -> tuple[engine.KnowledgeElement, ...]:
     """Knowledge from earlier assessments the engine starts from. When improving a finished competence, older failures
-    become testable again: only validated elements are kept."""
-    previous = current_knowledge(session, assessment.user_id, competence, exclude_assessment_id=assessment.id)
+    become testable again: only validated elements are kept. (Earlier assessments do not change while this one runs,
+    so the read is memoised for the transaction.)"""
+    memo: dict[tuple[int, str], dict[str, KnowledgeElement]] = session.info.setdefault("pix_lti.kept", {})
+    key = (assessment.id, competence)
+    if key not in memo:
+        memo[key] = current_knowledge(session, assessment.user_id, competence, exclude_assessment_id=assessment.id)
+    previous = memo[key]
     allowed = set(skills) if skills is not None else None
     kept = []
     for ke in previous.values():
@@ -285,15 +290,17 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
                                                    KnowledgeElement.competence_code == competence))
     # Pix are counted on the whole référentiel, whatever subset the test ran on.
     whole = catalogs.full_catalog(session, assessment.pack_key).slice(competence)
+    rows = []
     for ke in elements:
         if ke.skill_id not in tested.local_index:
             continue
         local = whole.local_index.get(ke.skill_id)
         pix = float(whole.pix_value[local]) if ke.validated and local is not None else 0.0
-        session.add(KnowledgeElement(user_id=assessment.user_id, assessment_id=assessment.id,
-                                     competence_code=competence, skill_id=ke.skill_id, status=str(ke.status),
-                                     source=str(ke.source), challenge_id=ke.challenge_id, earned_pix=pix,
-                                     created_at=now))
+        rows.append({"user_id": assessment.user_id, "assessment_id": assessment.id, "competence_code": competence,
+                     "skill_id": ke.skill_id, "status": str(ke.status), "source": str(ke.source),
+                     "challenge_id": ke.challenge_id, "earned_pix": pix, "created_at": now})
+    if rows:
+        session.execute(insert(KnowledgeElement), rows)  # one multi-row INSERT rather than an ORM object each
     session.flush()
 
 
