@@ -3,7 +3,7 @@
 
 from flask import Blueprint
 
-from pix_lti.orga import activity, campaigns_views, exports, home, results
+from pix_lti.orga import activity, campaigns_views, exports, home, imports, results
 
 bp = Blueprint("orga", __name__, url_prefix="/orga", template_folder="templates", static_folder="static",
                static_url_path="/static-orga")
@@ -27,6 +27,9 @@ bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/participants/<int:par
                 view_func=results.participant, endpoint="participant")
 bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/export.csv", view_func=exports.campaign_csv,
                 endpoint="export")
+bp.add_url_rule("/<int:org_id>/eleves", view_func=imports.learners, endpoint="learners")
+bp.add_url_rule("/<int:org_id>/eleves/import", view_func=imports.import_learners, methods=["GET", "POST"],
+                endpoint="import_learners")
 
 
 @bp.context_processor

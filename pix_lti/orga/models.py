@@ -4,10 +4,10 @@ over the target skills, sharing results). The Orga feature extends these with mi
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pix_lti.db import Base, utcnow
@@ -104,3 +104,41 @@ class CampaignParticipation(Base):
 
     campaign: Mapped[Campaign] = relationship()
     user: Mapped[User] = relationship()
+
+
+class OrganisationLearner(Base):
+    """A learner of the organisation's roster (imported from SIECLE or a CSV), identified in it by ``national_id``
+    (the INE for schools, the student number for higher education). Re-imports update by that id and mark people
+    absent from the new file inactive (``left_at``) without deleting anything; ``user_id`` links the account once
+    the learner is reconciled (or given an account by a teacher)."""
+
+    __tablename__ = "organisation_learners"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "national_id"),
+        Index("ix_organisation_learners_org_division", "organisation_id", "division"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    national_id: Mapped[str] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(255))
+    middle_name: Mapped[str] = mapped_column(String(255), default="")
+    third_name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255))
+    preferred_last_name: Mapped[str] = mapped_column(String(255), default="")  # "nom d'usage"
+    sex: Mapped[str] = mapped_column(String(1), default="")  # "M" / "F" / ""
+    birth_date: Mapped[date]
+    birth_city_code: Mapped[str] = mapped_column(String(10), default="")  # INSEE code
+    birth_city: Mapped[str] = mapped_column(String(255), default="")
+    birth_department_code: Mapped[str] = mapped_column(String(10), default="")
+    birth_country_code: Mapped[str] = mapped_column(String(10), default="")  # INSEE country code, 100 = France
+    status: Mapped[str] = mapped_column(String(8), default="")  # SCO CSV "Statut" (ST, AP…)
+    mef_code: Mapped[str] = mapped_column(String(32), default="")
+    division: Mapped[str] = mapped_column(String(64), default="")  # the class (SIECLE STRUCTURE of type D) or group
+    is_active: Mapped[bool] = mapped_column(default=True)
+    left_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()

@@ -30,7 +30,14 @@ def routes(w: World) -> list[tuple[str, str]]:
         ("GET", f"/orga/{a}/campagnes/{c}/activite"),
         ("GET", f"/orga/{a}/campagnes/{c}/participants/{p}"),
         ("GET", f"/orga/{a}/campagnes/{c}/export.csv"),
+        ("GET", f"/orga/{a}/eleves"),
+        ("GET", f"/orga/{a}/eleves?partis=1"),
+        ("GET", f"/orga/{a}/eleves/import"),
+        ("POST", f"/orga/{a}/eleves/import"),
     ]
+
+
+ADMIN_ONLY = {"/eleves/import"}
 
 
 SECRETS = ("Bernard", "Petit", "Sécurité 4e", "Collège A")  # A's learners, campaign title and organisation name
@@ -51,6 +58,8 @@ def test_every_route_for_every_persona(app, client: FlaskClient, world: World, p
         body = response.get_data(as_text=True)
         if persona == "anonymous":
             assert response.status_code == 302 and "/connexion" in response.headers["Location"], (url, response.status_code)
+        elif persona == "member_a" and any(url.endswith(suffix) for suffix in ADMIN_ONLY):
+            assert response.status_code == 403, (method, url, response.status_code)
         elif persona in ("member_a", "admin_a"):
             # Staff of A: pages answer (a POST with an empty form is a validation error, or a redirect).
             assert response.status_code in (200, 303, 422), (persona, method, url, response.status_code)
