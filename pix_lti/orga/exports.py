@@ -63,7 +63,7 @@ def build_plan(session: Session, campaign: Campaign, timezone: str) -> tuple[Exp
         kind=campaign.type, has_external_id=bool(campaign.external_id_label),
         competences=tuple(i.code for i in infos), areas=areas, area_of={i.code: i.area_code for i in infos},
         target_ids=target_ids, timezone=timezone)
-    header = ["Organisation", "Campagne", "Code", "Profil cible", "Nom", "Prénom", "Groupe"]
+    header = ["Organisation", "Campagne", "Code", "Profil cible", "Nom", "Prénom", "Classe", "Groupe"]
     if campaign.external_id_label:
         header.append(campaign.external_id_label)
     header += ["Statut", "Progression", "Date de début", "Date d'envoi", "Envoyé"]
@@ -128,9 +128,12 @@ def export_rows(session: Session, plan: ExportPlan) -> Iterator[Sequence[Any]]:
             .order_by(CampaignParticipation.id).limit(BATCH)).all()
         if not batch:
             return
-        groups = reporting.group_names(session, plan.organisation_id, [u.id for _, u in batch])
+        user_ids = [u.id for _, u in batch]
+        groups = reporting.group_names(session, plan.organisation_id, user_ids)
+        divisions = reporting.division_names(session, plan.organisation_id, user_ids)
         for participation, user in batch:
-            row: list[Any] = [*plan.fixed, user.last_name, user.first_name, groups.get(user.id, "")]
+            row: list[Any] = [*plan.fixed, user.last_name, user.first_name, divisions.get(user.id, ""),
+                              groups.get(user.id, "")]
             if plan.has_external_id:
                 row.append(participation.external_id or "")
             shared = participation.status is ParticipationStatus.SHARED

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pix_lti.assessment import services as assessment_services
 from pix_lti.identity.models import User
 from pix_lti.launch.models import CourseGroup, CourseGroupMember
-from pix_lti.orga.models import Campaign, CampaignParticipation, ParticipationStatus
+from pix_lti.orga.models import Campaign, CampaignParticipation, OrganisationLearner, ParticipationStatus
 
 
 class StatusFilter(enum.StrEnum):
@@ -30,7 +30,8 @@ def _like_escape(text: str) -> str:
 
 
 def participants_query(campaign: Campaign, *, status: str | None = None, search: str | None = None,
-                       group_id: int | None = None) -> Select[tuple[CampaignParticipation, User]]:
+                       group_id: int | None = None, division: str | None = None,
+                       ) -> Select[tuple[CampaignParticipation, User]]:
     query = (select(CampaignParticipation, User).join(User, User.id == CampaignParticipation.user_id)
              .where(CampaignParticipation.campaign_id == campaign.id, CampaignParticipation.is_improved.is_(False)))
     if status in {s.value for s in StatusFilter}:
@@ -44,6 +45,11 @@ def participants_query(campaign: Campaign, *, status: str | None = None, search:
     if group_id is not None:
         query = query.where(exists().where(CourseGroupMember.group_id == group_id,
                                            CourseGroupMember.user_id == User.id, CourseGroupMember.left_at.is_(None)))
+    if division:  # the class of the roster (SIECLE/CSV import) the learner is reconciled with
+        query = query.where(exists().where(OrganisationLearner.organisation_id == campaign.organisation_id,
+                                           OrganisationLearner.user_id == User.id,
+                                           OrganisationLearner.is_active.is_(True),
+                                           OrganisationLearner.division == division))
     return query.order_by(func.lower(User.last_name), func.lower(User.first_name), CampaignParticipation.id)
 
 
@@ -75,6 +81,23 @@ def group_names(session: Session, organisation_id: int, user_ids: Iterable[int])
     for user_id, title, label in rows:
         names.setdefault(user_id, []).append(title or label)
     return {user_id: ", ".join(titles) for user_id, titles in names.items()}
+
+
+def division_names(session: Session, organisation_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each reconciled learner's class in the organisation's roster (active entries only)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(OrganisationLearner.user_id, OrganisationLearner.division)
+                           .where(OrganisationLearner.organisation_id == organisation_id,
+                                  OrganisationLearner.user_id.in_(ids), OrganisationLearner.is_active.is_(True))).all()
+    return {user_id: division for user_id, division in rows if user_id is not None}
+
+
+def organisation_divisions(session: Session, organisation_id: int) -> list[str]:
+    return list(session.scalars(select(OrganisationLearner.division).where(
+        OrganisationLearner.organisation_id == organisation_id, OrganisationLearner.is_active.is_(True))
+        .distinct().order_by(OrganisationLearner.division)))
 
 
 def progress_percent(session: Session, participation: CampaignParticipation, target_ids: frozenset[str] | None) -> int:

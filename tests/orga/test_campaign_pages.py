@@ -144,6 +144,17 @@ def test_activity_lists_statuses_progress_and_filters(client: FlaskClient, world
     assert "0 participants" in text(client.get(url + "?q=%25"))  # LIKE wildcards are literal
 
 
+def test_activity_filters_by_roster_class(client: FlaskClient, db_session: Session, world: World) -> None:
+    from tests.orga.test_exports import reconcile
+
+    reconcile(db_session, world)  # Martin in 4A
+    log_in_as(client, world.member_a)
+    url = f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/activite"
+    page = text(client.get(url + "?classe=4A"))
+    assert "1 participant<" in page and "Martin" in page and "Bernard" not in page
+    assert "3 participants" in text(client.get(url + "?classe=nope"))  # an unknown class filters nothing
+
+
 def test_participant_results(client: FlaskClient, world: World) -> None:
     log_in_as(client, world.member_a)
     base = f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/participants"

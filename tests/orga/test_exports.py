@@ -46,6 +46,18 @@ def world(db_session: Session, demo_content: str) -> World:
     return build_world(db_session, demo_content)
 
 
+def reconcile(db_session: Session, world: World) -> None:
+    """Martin is in the roster (class 4A) and linked to her account."""
+    from datetime import date
+
+    from pix_lti.orga.models import OrganisationLearner
+
+    db_session.add(OrganisationLearner(organisation_id=world.org_a.id, user_id=world.student_a.id,
+                                       national_id="123456789AB", first_name="Léa", last_name="Martin",
+                                       birth_date=date(2012, 12, 5), division="4A"))
+    db_session.flush()
+
+
 def read_csv(client: FlaskClient, url: str) -> tuple[list[str], list[dict[str, str]], bytes]:
     response = client.get(url)
     assert response.status_code == 200
@@ -56,11 +68,12 @@ def read_csv(client: FlaskClient, url: str) -> tuple[list[str], list[dict[str, s
     return rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]], data
 
 
-def test_assessment_export(client: FlaskClient, world: World) -> None:
+def test_assessment_export(client: FlaskClient, db_session: Session, world: World) -> None:
+    reconcile(db_session, world)
     log_in_as(client, world.member_a)
     header, rows, data = read_csv(client, f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/export.csv")
     assert data.startswith(b"\xef\xbb\xbf")
-    assert header[:8] == ["Organisation", "Campagne", "Code", "Profil cible", "Nom", "Prénom", "Groupe",
+    assert header[:9] == ["Organisation", "Campagne", "Code", "Profil cible", "Nom", "Prénom", "Classe", "Groupe",
                           "Numéro d'élève"]
     for column in ("Progression", "Date de début", "Date d'envoi", "Envoyé", "Palier", "% de maîtrise",
                    "% de maîtrise compétence 4.1", "Acquis testés compétence 4.2", "Acquis validés compétence 5.1",
@@ -70,6 +83,7 @@ def test_assessment_export(client: FlaskClient, world: World) -> None:
     by_name = {r["Nom"]: r for r in rows}
     assert set(by_name) == {"Martin", "Bernard", "Petit"}
     martin = by_name["Martin"]
+    assert martin["Classe"] == "4A" and by_name["Bernard"]["Classe"] == ""  # from the roster, once reconciled
     assert martin["Organisation"] == "Collège A" and martin["Code"] == world.campaign_a.code
     assert martin["Numéro d'élève"] == "'=1+2"  # typed by the learner: inert in a spreadsheet
     assert martin["Envoyé"] == "Oui" and martin["Progression"] == "100 %" and martin["Palier"] == "Presque"
