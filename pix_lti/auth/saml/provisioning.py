@@ -31,6 +31,7 @@ class SsoOutcome:
     role: MembershipRole
     organisations: list[Organisation] = field(default_factory=list)
     is_new: bool = False
+    classes: list[SchoolGroup] = field(default_factory=list)  # DIV of the main organisation
 
 
 def role_for_profiles(profiles: Sequence[str]) -> MembershipRole:
@@ -124,7 +125,8 @@ def provision_from_attributes(session: Session, idp: SamlIdentityProvider,
     organisations = _organisations(session, idp, _values(attributes, idp.attribute("uai")))
     # Classes and groups are not tied to one UAI in the assertion: with several schools they go to the first one.
     main = organisations[0]
-    groups = [*_school_groups(session, main, SchoolGroupKind.CLASS, _values(attributes, idp.attribute("classes"))),
+    classes = _school_groups(session, main, SchoolGroupKind.CLASS, _values(attributes, idp.attribute("classes")))
+    groups = [*classes,
               *_school_groups(session, main, SchoolGroupKind.GROUP, _values(attributes, idp.attribute("groups")))]
     known = session.scalar(select(ExternalIdentity.id).where(
         ExternalIdentity.kind == IdentityKind.SAML, ExternalIdentity.issuer == idp.entity_id,
@@ -140,4 +142,4 @@ def provision_from_attributes(session: Session, idp: SamlIdentityProvider,
                          organisation=other, role=role)
     _leave_other_groups(session, user, organisations, groups)
     session.flush()
-    return SsoOutcome(user=user, role=role, organisations=organisations, is_new=known is None)
+    return SsoOutcome(user=user, role=role, organisations=organisations, is_new=known is None, classes=classes)

@@ -22,10 +22,12 @@ from werkzeug.routing import BuildError
 
 from pix_lti.auth.access import log_in
 from pix_lti.auth.forced_change import allowed_before_password_change
-from pix_lti.auth.saml import sp
+from pix_lti.auth.saml import reconcile_views, sp
 from pix_lti.auth.saml.errors import ADVICE_IT, SsoError, invalid_response
 from pix_lti.auth.saml.models import SamlIdentityProvider
 from pix_lti.auth.saml.provisioning import SsoOutcome, provision_from_attributes
+from pix_lti.auth.saml.reconcile_views import remember_candidates
+from pix_lti.auth.saml.reconciliation import reconcile
 from pix_lti.db import get_db
 from pix_lti.identity.models import MembershipRole
 from pix_lti.identity.services import touch_login
@@ -189,4 +191,14 @@ def acs() -> ResponseReturnValue:
     touch_login(outcome.user)
     log.info("SAML sign-on: user %s from %s (%s, new=%s)", outcome.user.id, idp.entity_id, outcome.role.value,
              outcome.is_new)
-    return redirect(landing(outcome, relay), code=303)
+    target = landing(outcome, relay)
+    if outcome.role is MembershipRole.STUDENT:
+        found = reconcile(get_db(), outcome.organisations[0], outcome.user, outcome.classes)
+        if found.ambiguous:  # several learners of the class share the names: ask, never guess
+            remember_candidates(outcome.user.id, found.candidates, target)
+            return redirect(url_for("saml.reconcile"), code=303)
+    return redirect(target, code=303)
+
+
+bp.add_url_rule("/rapprochement", view_func=reconcile_views.reconcile, methods=["GET", "POST"], endpoint="reconcile")
+bp.add_url_rule("/rapprochement/passer", view_func=reconcile_views.skip, methods=["POST"], endpoint="reconcile_skip")
