@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from pix_lti.db import Base, str_enum, utcnow
-from pix_lti.identity.models import MembershipRole, Organisation, User
+from pix_lti.identity.models import IdentityKind, MembershipRole, Organisation, User
 
 # GAR attribute names (short names, as the GAR sends them) for each value the provisioning uses.
 GAR_ATTRIBUTE_MAP: dict[str, str] = {
@@ -40,6 +40,12 @@ class SamlIdentityProvider(Base):
     auto_create_schools: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    identity_kind = IdentityKind.SAML  # for provisioning (``SsoSource``)
+
+    @property
+    def issuer(self) -> str:
+        return self.entity_id
 
     def attribute(self, key: str) -> str:
         return (self.attribute_map or {}).get(key) or GAR_ATTRIBUTE_MAP[key]

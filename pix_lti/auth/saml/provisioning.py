@@ -1,4 +1,4 @@
-"""From verified SAML attributes to a person: (IdP, IDO) identifies them; names are refreshed; each UAI gives an
+"""From verified SAML attributes (or OIDC claims) to a person: (IdP, IDO) identifies them; names are refreshed; each UAI gives an
 organisation (auto-created as SCO only when the IdP allows it); PRO gives the role; DIV/GRO the classes and groups,
 kept in sync. Everything goes through ``identity.services.provision_person``."""
 
@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pix_lti.auth.saml.errors import ADVICE_IT, ADVICE_SCHOOL, SsoError
-from pix_lti.auth.saml.models import SamlIdentityProvider, SchoolGroup, SchoolGroupKind, SchoolGroupMember
+from pix_lti.auth.saml.models import SchoolGroup, SchoolGroupKind, SchoolGroupMember
 from pix_lti.db import utcnow
 from pix_lti.identity.models import ExternalIdentity, IdentityKind, MembershipRole, Organisation, OrganisationType, User
 from pix_lti.identity.services import ensure_organisation, find_organisation_by_uai, provision_person
@@ -23,6 +24,18 @@ from pix_lti.identity.uai import normalise_uai
 STAFF_MEMBER_PROFILES = frozenset({"National_ens", "National_doc"})
 STAFF_ADMIN_PROFILES = frozenset({"National_dir"})
 STUDENT_PROFILES = frozenset({"National_elv"})
+
+
+class SsoSource(Protocol):
+    """What provisioning needs from an identity provider (SAML IdP or OIDC provider)."""
+
+    identity_kind: IdentityKind
+    auto_create_schools: bool
+
+    @property
+    def issuer(self) -> str: ...
+
+    def attribute(self, key: str) -> str: ...
 
 
 @dataclass
@@ -44,12 +57,15 @@ def role_for_profiles(profiles: Sequence[str]) -> MembershipRole:
     return MembershipRole.STUDENT
 
 
-def _values(attributes: Mapping[str, Sequence[str]], name: str) -> list[str]:
-    """Every non-empty value of an attribute; repeated attributes and multi-valued ones are both accepted."""
-    return [v.strip() for v in attributes.get(name, ()) if isinstance(v, str) and v.strip()]
+def _values(attributes: Mapping[str, Any], name: str) -> list[str]:
+    """Every non-empty value of an attribute; repeated attributes and multi-valued ones are both accepted (an OIDC
+    claim may also be a single string or number)."""
+    raw = attributes.get(name, ())
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    return [str(v).strip() for v in values if isinstance(v, str | int) and str(v).strip()]
 
 
-def _first(attributes: Mapping[str, Sequence[str]], name: str) -> str:
+def _first(attributes: Mapping[str, Any], name: str) -> str:
     values = _values(attributes, name)
     return values[0] if values else ""
 
@@ -60,7 +76,7 @@ def _split_group(value: str) -> tuple[str, str]:
     return code.strip()[:255], label.strip()[:255]
 
 
-def _organisations(session: Session, idp: SamlIdentityProvider, uais: Sequence[str]) -> list[Organisation]:
+def _organisations(session: Session, idp: SsoSource, uais: Sequence[str]) -> list[Organisation]:
     found: list[Organisation] = []
     unknown: list[str] = []
     for raw in uais:
@@ -114,8 +130,7 @@ def _leave_other_groups(session: Session, user: User, organisations: Sequence[Or
             member.left_at = utcnow()
 
 
-def provision_from_attributes(session: Session, idp: SamlIdentityProvider,
-                              attributes: Mapping[str, Sequence[str]]) -> SsoOutcome:
+def provision_from_attributes(session: Session, idp: SsoSource, attributes: Mapping[str, Any]) -> SsoOutcome:
     """Flushes, never commits: the request's unit of work commits after the login."""
     subject = _first(attributes, idp.attribute("subject"))
     if not subject:
@@ -129,16 +144,16 @@ def provision_from_attributes(session: Session, idp: SamlIdentityProvider,
     groups = [*classes,
               *_school_groups(session, main, SchoolGroupKind.GROUP, _values(attributes, idp.attribute("groups")))]
     known = session.scalar(select(ExternalIdentity.id).where(
-        ExternalIdentity.kind == IdentityKind.SAML, ExternalIdentity.issuer == idp.entity_id,
+        ExternalIdentity.kind == idp.identity_kind, ExternalIdentity.issuer == idp.issuer,
         ExternalIdentity.subject == subject))
     user = provision_person(
-        session, kind=IdentityKind.SAML, issuer=idp.entity_id, subject=subject,
+        session, kind=idp.identity_kind, issuer=idp.issuer, subject=subject,
         given_name=_first(attributes, idp.attribute("given_name")),
         family_name=_first(attributes, idp.attribute("family_name")),
         organisation=main, role=role, groups=groups,
     )
     for other in organisations[1:]:
-        provision_person(session, kind=IdentityKind.SAML, issuer=idp.entity_id, subject=subject,
+        provision_person(session, kind=idp.identity_kind, issuer=idp.issuer, subject=subject,
                          organisation=other, role=role)
     _leave_other_groups(session, user, organisations, groups)
     session.flush()
