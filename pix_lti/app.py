@@ -22,6 +22,7 @@ from pix_lti.web.sessions import ServerSessionInterface
 # Feature packages; each exposes ``init_app(app)`` registering its blueprint(s) and CLI commands.
 FEATURES: tuple[str, ...] = (
     "pix_lti.auth",
+    "pix_lti.auth.oidc",
     "pix_lti.home",
     "pix_lti.content",
     "pix_lti.assessment",

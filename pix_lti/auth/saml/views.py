@@ -63,7 +63,7 @@ def _request_data() -> dict[str, Any]:
 
 
 def refuse(error: SsoError) -> Response:
-    log.warning("SAML sign-on refused: %s %s", error.code, error.detail)
+    log.warning("Single sign-on refused: %s %s", error.code, error.detail)
     return Response(render_template("auth/sso/refused.html", error=error), status=error.status, mimetype="text/html")
 
 
