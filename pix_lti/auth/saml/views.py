@@ -23,6 +23,7 @@ from werkzeug.routing import BuildError
 from pix_lti.auth.access import log_in
 from pix_lti.auth.forced_change import allowed_before_password_change
 from pix_lti.auth.saml import reconcile_views, sp
+from pix_lti.auth.saml.admin import save_test_result
 from pix_lti.auth.saml.errors import ADVICE_IT, SsoError, invalid_response
 from pix_lti.auth.saml.models import SamlIdentityProvider
 from pix_lti.auth.saml.provisioning import SsoOutcome, provision_from_attributes
@@ -127,20 +128,22 @@ def _idp_by_entity_id(entity_id: str) -> SamlIdentityProvider:
     return idp
 
 
-def verify_response() -> tuple[SamlIdentityProvider, OneLogin_Saml2_Auth, str]:
-    """Check the posted response completely; returns the IdP, the verified auth object and the landing target."""
+def verify_response() -> tuple[SamlIdentityProvider, OneLogin_Saml2_Auth, str, int | None]:
+    """Check the posted response completely; returns the IdP, the verified auth object, the landing target and, for
+    an administrator's test login, that administrator's id."""
     saml_response = request.form.get("SAMLResponse", "")
     if not saml_response:
         raise invalid_response("no SAMLResponse in the POST")
     issuer, in_response_to = _peek(saml_response)
     idp = _idp_by_entity_id(issuer)
-    relay = ""
+    relay, test_for = "", None
     if in_response_to:
         pending = _store().get_json(REQUEST_KEY.format(in_response_to))
         if not pending or pending.get("idp") != idp.id:
             raise invalid_response(f"InResponseTo {in_response_to!r} matches no pending request of this IdP")
         _store().delete(REQUEST_KEY.format(in_response_to))  # one response per request
         relay = pending.get("relay") or ""
+        test_for = pending.get("test_for")
     elif not idp.allow_idp_initiated:
         raise SsoError("unsolicited", _l("Connexion refusée : elle doit commencer sur pix_lti."), ADVICE_IT,
                        "IdP-initiated responses are not enabled for this IdP", status=403)
@@ -162,7 +165,7 @@ def verify_response() -> tuple[SamlIdentityProvider, OneLogin_Saml2_Auth, str]:
     if not _store().add(ASSERTION_KEY.format(idp.id, assertion_id), ttl):
         raise SsoError("replayed", _l("Cette réponse d'authentification a déjà été utilisée."),
                        detail=f"assertion {assertion_id} already consumed")
-    return idp, auth, relay
+    return idp, auth, relay, test_for
 
 
 def landing(outcome: SsoOutcome, relay: str) -> str:
@@ -183,7 +186,10 @@ def _endpoint(endpoint: str, fallback: str) -> str:
 @allowed_before_password_change
 def acs() -> ResponseReturnValue:
     try:
-        idp, auth, relay = verify_response()
+        idp, auth, relay, test_for = verify_response()
+        if test_for is not None:  # an administrator's test: show what arrived, create nobody, log nobody in
+            key = save_test_result(test_for, idp, auth.get_attributes(), auth.get_nameid())
+            return redirect(url_for("sso_admin.test_result", key=key), code=303)
         outcome = provision_from_attributes(get_db(), idp, auth.get_attributes())
     except SsoError as error:
         return refuse(error)

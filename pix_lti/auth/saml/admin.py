@@ -1,0 +1,88 @@
+"""School-IT pages (platform administrators): the identity providers (SAML and OIDC), the SP values and metadata to
+give the GAR, and a test login that shows the attributes an IdP sends without creating or logging anyone in."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template
+from flask.typing import ResponseReturnValue
+from onelogin.saml2.auth import OneLogin_Saml2_Auth
+from sqlalchemy import select
+
+from pix_lti.auth.access import admin_required, current_user
+from pix_lti.auth.oidc.models import OidcProvider
+from pix_lti.auth.saml import sp
+from pix_lti.auth.saml.models import SamlIdentityProvider
+from pix_lti.db import get_db
+
+admin_bp = Blueprint("sso_admin", __name__, url_prefix="/admin/sso")
+
+TEST_RESULT_KEY = "saml:test-result:{}"
+TEST_TTL = 600
+
+
+def _public_url() -> str:
+    return current_app.config["PIX_SETTINGS"].public_url.rstrip("/")
+
+
+@admin_bp.get("/")
+@admin_required
+def index() -> ResponseReturnValue:
+    db = get_db()
+    base = _public_url()
+    return render_template(
+        "auth/sso/admin_index.html",
+        saml_idps=db.scalars(select(SamlIdentityProvider).order_by(SamlIdentityProvider.id)).all(),
+        oidc_providers=db.scalars(select(OidcProvider).order_by(OidcProvider.id)).all(),
+        values={"entity_id": sp.sp_entity_id(base), "acs": base + sp.ACS_PATH, "login": base + "/saml/login",
+                "oidc_redirect": base + "/oidc/callback"},
+    )
+
+
+@admin_bp.get("/metadata")
+@admin_required
+def metadata() -> ResponseReturnValue:
+    from pix_lti.auth.saml.views import sp_keys
+
+    return render_template("auth/sso/admin_metadata.html", xml=sp.sp_metadata(_public_url(), sp_keys()))
+
+
+@admin_bp.post("/saml/<int:idp_id>/test")
+@admin_required
+def test_login(idp_id: int) -> ResponseReturnValue:
+    """Start a login at the IdP marked as a test: the ACS will only record the attributes for this administrator."""
+    from pix_lti.auth.saml.views import REQUEST_KEY, REQUEST_TTL, _request_data, sp_keys
+
+    idp = get_db().get(SamlIdentityProvider, idp_id)
+    if idp is None:
+        abort(404)
+    user = current_user()
+    auth = OneLogin_Saml2_Auth(_request_data(), sp.saml_settings(_public_url(), sp_keys(), idp))
+    location = auth.login()
+    current_app.extensions["pix_lti.kv"].set_json(
+        REQUEST_KEY.format(auth.get_last_request_id()),
+        {"idp": idp.id, "relay": "", "test_for": user.id if user else None}, REQUEST_TTL)
+    return redirect(location)
+
+
+def save_test_result(admin_id: int, idp: SamlIdentityProvider, attributes: dict[str, Any], name_id: str | None) -> str:
+    key = secrets.token_urlsafe(24)
+    current_app.extensions["pix_lti.kv"].set_json(
+        TEST_RESULT_KEY.format(key),
+        {"admin": admin_id, "idp_id": idp.id, "idp": idp.name or idp.entity_id, "attributes": attributes,
+         "name_id": name_id}, TEST_TTL)
+    return key
+
+
+@admin_bp.get("/test/<key>")
+@admin_required
+def test_result(key: str) -> ResponseReturnValue:
+    result = current_app.extensions["pix_lti.kv"].get_json(TEST_RESULT_KEY.format(key))
+    user = current_user()
+    if not result or user is None or result.get("admin") != user.id:
+        abort(404)
+    idp = get_db().get(SamlIdentityProvider, result["idp_id"])
+    used = set((idp.attribute_map or {}).values()) if idp else set()
+    return render_template("auth/sso/admin_test_result.html", result=result, used=used)
