@@ -3,7 +3,7 @@
 
 from flask import Blueprint
 
-from pix_lti.orga import activity, campaigns_views, exports, home, imports, results
+from pix_lti.orga import accounts_views, activity, campaigns_views, exports, home, imports, results
 
 bp = Blueprint("orga", __name__, url_prefix="/orga", template_folder="templates", static_folder="static",
                static_url_path="/static-orga")
@@ -30,6 +30,10 @@ bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/export.csv", view_fun
 bp.add_url_rule("/<int:org_id>/eleves", view_func=imports.learners, endpoint="learners")
 bp.add_url_rule("/<int:org_id>/eleves/import", view_func=imports.import_learners, methods=["GET", "POST"],
                 endpoint="import_learners")
+bp.add_url_rule("/<int:org_id>/eleves/comptes", view_func=accounts_views.class_accounts, methods=["GET", "POST"],
+                endpoint="class_accounts")
+bp.add_url_rule("/<int:org_id>/eleves/<int:learner_id>/mot-de-passe", view_func=accounts_views.reset_password,
+                methods=["POST"], endpoint="reset_password")
 
 
 @bp.context_processor
