@@ -3,7 +3,7 @@
 
 from flask import Blueprint
 
-from pix_lti.orga import accounts_views, activity, campaigns_views, exports, home, imports, results
+from pix_lti.orga import accounts_views, activity, analysis_views, campaigns_views, exports, home, imports, results
 
 bp = Blueprint("orga", __name__, url_prefix="/orga", template_folder="templates", static_folder="static",
                static_url_path="/static-orga")
@@ -23,6 +23,8 @@ bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/desarchiver", view_fu
                 methods=["POST"], endpoint="unarchive")
 bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/activite", view_func=activity.activity,
                 endpoint="activity")
+bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/analyse", view_func=analysis_views.campaign_analysis,
+                endpoint="analysis")
 bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/participants/<int:participation_id>",
                 view_func=results.participant, endpoint="participant")
 bp.add_url_rule("/<int:org_id>/campagnes/<int:campaign_id>/export.csv", view_func=exports.campaign_csv,

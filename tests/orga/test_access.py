@@ -29,6 +29,7 @@ def routes(w: World, staff_learner_id: int) -> list[tuple[str, str]]:
         ("POST", f"/orga/{a}/campagnes/{c}/desarchiver"),
         ("GET", f"/orga/{a}/campagnes/{c}/activite"),
         ("GET", f"/orga/{a}/campagnes/{c}/participants/{p}"),
+        ("GET", f"/orga/{a}/campagnes/{c}/analyse"),
         ("GET", f"/orga/{a}/campagnes/{c}/export.csv"),
         ("GET", f"/orga/{a}/eleves"),
         ("GET", f"/orga/{a}/eleves?partis=1"),
