@@ -3,7 +3,17 @@
 
 from flask import Blueprint
 
-from pix_lti.orga import accounts_views, activity, analysis_views, campaigns_views, exports, home, imports, results
+from pix_lti.orga import (
+    accounts_views,
+    activity,
+    analysis_views,
+    campaigns_views,
+    exports,
+    home,
+    imports,
+    members,
+    results,
+)
 
 bp = Blueprint("orga", __name__, url_prefix="/orga", template_folder="templates", static_folder="static",
                static_url_path="/static-orga")
@@ -36,6 +46,15 @@ bp.add_url_rule("/<int:org_id>/eleves/comptes", view_func=accounts_views.class_a
                 endpoint="class_accounts")
 bp.add_url_rule("/<int:org_id>/eleves/<int:learner_id>/mot-de-passe", view_func=accounts_views.reset_password,
                 methods=["POST"], endpoint="reset_password")
+bp.add_url_rule("/<int:org_id>/membres", view_func=members.members_page, endpoint="members")
+bp.add_url_rule("/<int:org_id>/membres/<int:membership_id>/role", view_func=members.set_role, methods=["POST"],
+                endpoint="set_role")
+bp.add_url_rule("/<int:org_id>/membres/<int:membership_id>/retirer", view_func=members.remove, methods=["POST"],
+                endpoint="remove_member")
+bp.add_url_rule("/<int:org_id>/invitations", view_func=members.invite, methods=["POST"], endpoint="invite")
+bp.add_url_rule("/<int:org_id>/invitations/<int:invitation_id>/desactiver", view_func=members.revoke,
+                methods=["POST"], endpoint="revoke_invitation")
+bp.add_url_rule("/invitation/<token>", view_func=members.invitation, methods=["GET", "POST"], endpoint="invitation")
 
 
 @bp.context_processor

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pix_lti.db import Base, utcnow
-from pix_lti.identity.models import Organisation, User
+from pix_lti.identity.models import MembershipRole, Organisation, User
 
 
 def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -142,3 +142,22 @@ class OrganisationLearner(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+class OrganisationInvitation(Base):
+    """A link a référent shares to let colleagues join the organisation with ``role``: usable by several people
+    until it expires or is revoked. Only the SHA-256 of the token is stored (the link is shown once)."""
+
+    __tablename__ = "organisation_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[MembershipRole] = mapped_column(_str_enum(MembershipRole, "invitation_role"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    uses: Mapped[int] = mapped_column(default=0)
+
+    organisation: Mapped[Organisation] = relationship()

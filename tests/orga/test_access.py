@@ -5,6 +5,7 @@ shows A's names, codes or results."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from tests.orga.world import World, build_world, log_in_as
 PERSONAS = ["anonymous", "student_a", "member_a", "admin_a", "member_b", "admin_b"]
 
 
-def routes(w: World, staff_learner_id: int) -> list[tuple[str, str]]:
+def routes(w: World, staff_learner_id: int, invitation_id: int) -> list[tuple[str, str]]:
     """(method, url) of every Orga route, aimed at organisation A's objects."""
     a, c, p = w.org_a.id, w.campaign_a.id, w.shared.id
     return [
@@ -35,13 +36,18 @@ def routes(w: World, staff_learner_id: int) -> list[tuple[str, str]]:
         ("GET", f"/orga/{a}/eleves?partis=1"),
         ("GET", f"/orga/{a}/eleves/import"),
         ("POST", f"/orga/{a}/eleves/import"),
+        ("GET", f"/orga/{a}/membres"),
+        ("POST", f"/orga/{a}/membres/{w.member_a.memberships[0].id}/role"),
+        ("POST", f"/orga/{a}/membres/{w.member_a.memberships[0].id}/retirer"),
+        ("POST", f"/orga/{a}/invitations"),
+        ("POST", f"/orga/{a}/invitations/{invitation_id}/desactiver"),
         ("GET", f"/orga/{a}/eleves/comptes"),
         ("POST", f"/orga/{a}/eleves/comptes"),
         ("POST", f"/orga/{a}/eleves/{staff_learner_id}/mot-de-passe"),
     ]
 
 
-ADMIN_ONLY = {"/eleves/import"}
+ADMIN_ONLY = {"/eleves/import", "/role", "/retirer", "/invitations", "/desactiver"}
 
 
 SECRETS = ("Bernard", "Petit", "Sécurité 4e", "Collège A")  # A's learners, campaign title and organisation name
@@ -68,12 +74,20 @@ def staff_learner_id(db_session: Session, world: World) -> int:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_route_for_every_persona(app, client: FlaskClient, world: World, staff_learner_id: int,
-                                       persona: str) -> None:
+def test_every_route_for_every_persona(app, client: FlaskClient, db_session: Session, world: World,
+                                       staff_learner_id: int, persona: str) -> None:
+    from pix_lti.db import utcnow
+    from pix_lti.identity.models import MembershipRole
+    from pix_lti.orga import members
+    from pix_lti.orga.models import OrganisationInvitation
+
+    members.create_invitation(db_session, world.org_a, MembershipRole.MEMBER, world.admin_a, utcnow())
+    invitation_id = db_session.scalars(select(OrganisationInvitation.id)).one()
     if persona != "anonymous":
         log_in_as(client, getattr(world, persona))
     app.config["WTF_CSRF_ENABLED"] = False  # the matrix is about access; CSRF has its own tests
-    for method, url in routes(world, staff_learner_id):
+    # Admin-of-A actions run last so that removing A's teacher does not change the answers before it.
+    for method, url in routes(world, staff_learner_id, invitation_id):
         response = client.open(url, method=method, data={})
         body = response.get_data(as_text=True)
         if persona == "anonymous":
