@@ -6,8 +6,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template
+import requests
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from sqlalchemy import select
 
@@ -39,6 +41,36 @@ def index() -> ResponseReturnValue:
         values={"entity_id": sp.sp_entity_id(base), "acs": base + sp.ACS_PATH, "login": base + "/saml/login",
                 "oidc_redirect": base + "/oidc/callback"},
     )
+
+
+@admin_bp.post("/saml")
+@admin_required
+def add_idp() -> ResponseReturnValue:
+    """Add or update (same entityID: certificate rotation) a SAML IdP from its metadata URL or pasted XML."""
+    from pix_lti.auth.saml.cli import save_identity_provider
+
+    url = request.form.get("metadata_url", "").strip()
+    xml = request.form.get("metadata_xml", "").strip()
+    try:
+        if url:
+            if not url.startswith("https://"):
+                raise ValueError(_("L'adresse des métadonnées doit commencer par https://."))
+            response = requests.get(url, timeout=15)
+            response.raise_for_status()
+            xml = response.text
+        if not xml:
+            raise ValueError(_("Donnez l'adresse des métadonnées ou collez leur contenu XML."))
+        idp = save_identity_provider(
+            get_db(), xml, metadata_url=url or None, name=request.form.get("name", "").strip(),
+            allow_idp_initiated=request.form.get("idp_initiated") == "1",
+            auto_create_schools=request.form.get("auto_create_schools") == "1")
+    except requests.RequestException as exc:
+        flash(_("Métadonnées illisibles : %(error)s", error=str(exc)), "error")
+    except Exception as exc:  # noqa: BLE001 - the metadata parser raises several kinds; all are the admin's input
+        flash(_("Métadonnées refusées : %(error)s", error=str(exc)), "error")
+    else:
+        flash(_("Fournisseur enregistré : %(name)s", name=idp.name), "success")
+    return redirect(url_for("sso_admin.index"), code=303)
 
 
 @admin_bp.get("/metadata")

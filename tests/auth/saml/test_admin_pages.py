@@ -61,3 +61,21 @@ def test_test_login_shows_attributes_and_creates_nobody(client: FlaskClient, db_
     assert db_session.scalar(select(func.count(ExternalIdentity.id))) == 0
     with client.session_transaction() as web_session:
         assert web_session.get("user_id") is not None  # still the admin, not the tested person
+
+
+def test_admin_adds_an_idp_from_pasted_metadata_and_bad_input_is_reported(
+        client: FlaskClient, db_session: Session, fake_idp: FakeIdp) -> None:
+    _admin(client, db_session)
+    token = csrf_token_from(client.get("/admin/sso/").get_data(as_text=True))
+    bad = client.post("/admin/sso/saml", data={"csrf_token": token, "metadata_xml": "<nope/>"}, follow_redirects=True)
+    assert "Métadonnées refusées" in bad.get_data(as_text=True)
+    insecure = client.post("/admin/sso/saml", data={"csrf_token": token, "metadata_url": "http://gar.example/md"},
+                           follow_redirects=True)
+    assert "https://" in insecure.get_data(as_text=True)
+    response = client.post("/admin/sso/saml", data={"csrf_token": token, "name": "GAR", "auto_create_schools": "1",
+                                                    "metadata_xml": fake_idp.metadata_xml()}, follow_redirects=True)
+    assert "Fournisseur enregistré" in response.get_data(as_text=True)
+    db_session.expire_all()
+    idp = db_session.scalar(select(SamlIdentityProvider))
+    assert idp is not None and idp.entity_id == fake_idp.entity_id and idp.auto_create_schools
+    assert not idp.allow_idp_initiated
