@@ -22,10 +22,9 @@ from pix_lti.auth.forced_change import allowed_before_password_change
 from pix_lti.auth.oidc.models import OidcProvider, decrypt_secret
 from pix_lti.auth.saml.errors import ADVICE_IT, SsoError
 from pix_lti.auth.saml.provisioning import provision_from_attributes
-from pix_lti.auth.saml.views import landing, refuse
+from pix_lti.auth.saml.views import landing, refuse, relay_path
 from pix_lti.db import get_db
 from pix_lti.identity.services import touch_login
-from pix_lti.web.security import safe_next_url
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def login(provider_id: int) -> ResponseReturnValue:
                                                         code_verifier=verifier)
     pending = dict(list((session.get(SESSION_KEY) or {}).items())[-(MAX_PENDING - 1):])
     pending[state] = {"provider": provider.id, "nonce": nonce, "verifier": verifier,
-                      "relay": safe_next_url(request.args.get("RelayState") or request.args.get("next"), default="")}
+                      "relay": relay_path(request.args.get("RelayState") or request.args.get("next"))}
     session[SESSION_KEY] = pending
     return redirect(url)
 

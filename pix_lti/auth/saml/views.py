@@ -62,6 +62,16 @@ def _request_data() -> dict[str, Any]:
             "script_name": request.path, "get_data": request.args.to_dict(), "post_data": request.form.to_dict()}
 
 
+def relay_path(value: str | None) -> str:
+    """The landing path a RelayState names: the GAR carries the resource URL, absolute; only our own origin's URLs
+    (reduced to their path) and same-site relative paths are honoured, never another site (no open redirect)."""
+    value = (value or "").strip()
+    origin = _public_url()
+    if value.startswith(origin + "/"):
+        value = value[len(origin):]
+    return safe_next_url(value, default="")
+
+
 def refuse(error: SsoError) -> Response:
     log.warning("Single sign-on refused: %s %s", error.code, error.detail)
     return Response(render_template("auth/sso/refused.html", error=error), status=error.status, mimetype="text/html")
@@ -97,7 +107,7 @@ def login() -> ResponseReturnValue:
         idp = _identity_provider(request.args.get("idp"))
     except SsoError as error:
         return refuse(error)
-    target = safe_next_url(request.args.get("RelayState") or request.args.get("next"), default="")
+    target = relay_path(request.args.get("RelayState") or request.args.get("next"))
     auth = OneLogin_Saml2_Auth(_request_data(), sp.saml_settings(_public_url(), sp_keys(), idp))
     location = auth.login(return_to=target or None)
     _store().set_json(REQUEST_KEY.format(auth.get_last_request_id()), {"idp": idp.id, "relay": target}, REQUEST_TTL)
@@ -147,7 +157,7 @@ def verify_response() -> tuple[SamlIdentityProvider, OneLogin_Saml2_Auth, str, i
         raise SsoError("unsolicited", _l("Connexion refusée : elle doit commencer sur pix_lti."), ADVICE_IT,
                        "IdP-initiated responses are not enabled for this IdP", status=403)
     else:
-        relay = safe_next_url(request.form.get("RelayState"), default="")
+        relay = relay_path(request.form.get("RelayState"))
     auth = OneLogin_Saml2_Auth(_request_data(), sp.saml_settings(_public_url(), sp_keys(), idp))
     try:
         auth.process_response(request_id=in_response_to)

@@ -77,6 +77,13 @@ def test_student_lands_on_the_relay_state_only_when_it_is_same_site(
     client.post("/deconnexion")
     response = login(client, fake_idp, student_attributes(), relay="https://evil.example/phish")
     assert "evil.example" not in response.location
+    client.post("/deconnexion")
+    # The GAR carries the resource URL, absolute: our own origin is reduced to its path.
+    response = login(client, fake_idp, student_attributes(), relay="http://127.0.0.1:5000/campagnes/CRCPRF478")
+    assert response.location == "/campagnes/CRCPRF478"
+    client.post("/deconnexion")
+    response = login(client, fake_idp, student_attributes(), relay="http://127.0.0.1:5000.evil.example/x")
+    assert "evil" not in response.location
 
 
 def test_returning_student_is_the_same_person_names_refreshed_and_classes_synced(
