@@ -91,6 +91,7 @@ def saml_settings(public_url: str, keys: SpKeys, idp: SamlIdentityProvider | Non
             "signatureAlgorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
             "digestAlgorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
             "rejectDeprecatedAlgorithm": True,
+            "allowRepeatAttributeName": True,  # an attribute repeated (UAI once per school) has its values merged
             # Only so that python3-saml publishes our key for encryption too (IdPs may then encrypt assertions,
             # which we decrypt); never set while checking responses, where it would require encrypted NameIDs.
             "wantNameIdEncrypted": for_metadata,

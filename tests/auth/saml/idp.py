@@ -38,6 +38,7 @@ class FakeIdp:
         self.entity_id = entity_id
         self.sso_url = entity_id.rsplit("/", 1)[0] + "/sso"
         self.cert_pem = cert_pem
+        self.key_pem = key_pem
         self.config = IdPConfig().load({
             "entityid": entity_id,
             "key_file": str(folder / "idp.key"),
@@ -77,6 +78,15 @@ class FakeIdp:
             sign_assertion=sign_assertion, sign_response=sign_response, sign_alg=RSA_SHA256, digest_alg=SHA256,
             **kwargs)
         return encrypt_assertion(str(response), self._sp_cert()) if encrypt else str(response)
+
+    def sign_response(self, xml: str) -> str:
+        """Sign a (modified, unsigned) response as a whole with this IdP's key, RSA-SHA256 (python3-saml's signer)."""
+        from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
+        from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+        signed = OneLogin_Saml2_Utils.add_sign(xml, self.key_pem, self.cert_pem, sign_algorithm=C.RSA_SHA256,
+                                               digest_algorithm=C.SHA256)
+        return signed.decode() if isinstance(signed, bytes) else signed
 
     def _sp_cert(self) -> str:
         return self.server.metadata.certs(SP_ENTITY_ID, "spsso", "encryption")[0][1]

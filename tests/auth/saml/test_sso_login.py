@@ -182,3 +182,28 @@ def test_signed_response_without_signed_assertion_is_accepted(
         fake_idp: FakeIdp) -> None:
     response = login(client, fake_idp, student_attributes(), sign_assertion=False, sign_response=True)
     assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def test_repeated_attribute_values_are_merged(client: FlaskClient, db_session: Session, gar: SamlIdentityProvider,
+                                              school: Organisation, fake_idp: FakeIdp) -> None:
+    """Some IdPs send one <Attribute Name="UAI"> per school instead of one multi-valued attribute."""
+    import copy
+
+    from pix_lti.identity.models import OrganisationType
+    from pix_lti.identity.services import ensure_organisation
+    from tests.auth.saml.helpers import start_login
+    from tests.auth.saml.idp import NS, tostring, tree
+
+    other = ensure_organisation(db_session, name="Lycée Victor-Hugo", type=OrganisationType.SCO, uai=OTHER_UAI)
+    db_session.flush()
+    request_id = start_login(client, fake_idp)
+    document = tree(fake_idp.response_xml(student_attributes(IDO=["ido-prof-9"], PRO=["National_ens"]),
+                                          in_response_to=request_id, sign_assertion=False))
+    uai = next(a for a in document.iter("{%s}Attribute" % NS["saml"]) if a.get("Name") == "UAI")
+    repeated = copy.deepcopy(uai)
+    repeated[0].text = OTHER_UAI
+    uai.addnext(repeated)
+    response = post_response(client, fake_idp.sign_response(tostring(document)))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    user = _person(db_session, "ido-prof-9")
+    assert user is not None and sorted(m.organisation_id for m in user.memberships) == sorted([school.id, other.id])
