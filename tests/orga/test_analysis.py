@@ -47,3 +47,14 @@ def test_analysis_page(client: FlaskClient, db_session: Session, demo_content: s
     assert weak.index("@connectiquePorts") < weak.index("@donneesPersonnelles") and "@motDePasse" not in weak
     assert "maîtrise 25 %, niveau moyen atteint 1.0 sur 4" in weak
     assert "<svg" in page and "<caption>Part des élèves" in page
+
+
+def test_analysis_page_when_every_topic_is_mastered(client: FlaskClient, db_session: Session, demo_content: str) -> None:
+    world: World = build_world(db_session, demo_content)
+    world.shared.results = {**world.shared.results,
+                            "skills": {sid: "validated" for sid in world.shared.results["skills"]}}
+    world.campaign_a.target_profile.tubes = {"@motDePasse": 6}
+    db_session.flush()
+    log_in_as(client, world.member_a)
+    page = client.get(f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/analyse")
+    assert page.status_code == 200 and "maîtrisés à 70 % ou plus" in page.get_data(as_text=True)

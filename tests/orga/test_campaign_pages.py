@@ -165,3 +165,13 @@ def test_participant_results(client: FlaskClient, world: World) -> None:
     assert "non validé" in page
     unsent = text(client.get(f"{base}/{world.to_share.id}"))
     assert "pas encore envoyés" in unsent and "Maîtrise" not in unsent
+
+
+def test_orga_pages_in_english(client: FlaskClient, world: World) -> None:
+    log_in_as(client, world.member_a)
+    client.get("/langue/en")
+    base = f"/orga/{world.org_a.id}"
+    assert "My campaigns" in text(client.get(f"{base}/campagnes"))
+    activity = text(client.get(f"{base}/campagnes/{world.campaign_a.id}/activite"))
+    assert "3 participants" in activity and "Résultats envoyés" not in activity and "In progress" in activity
+    assert "Topics to teach first" in text(client.get(f"{base}/campagnes/{world.campaign_a.id}/analyse"))
