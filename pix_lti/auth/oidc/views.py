@@ -9,9 +9,11 @@ import secrets
 from typing import Any
 
 import requests
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.jose import JsonWebKey, jwt
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -117,16 +119,18 @@ def verify_callback() -> tuple[OidcProvider, dict[str, Any], str]:
     try:
         token = client.fetch_token(metadata["token_endpoint"], code=request.args.get("code", ""),
                                    code_verifier=pending["verifier"], grant_type="authorization_code")
-        keys = JsonWebKey.import_key_set(requests.get(metadata["jwks_uri"], timeout=HTTP_TIMEOUT).json())
-        claims = jwt.decode(token.get("id_token", ""), keys, claims_options={
-            "iss": {"essential": True, "value": provider.issuer_url},
-            "aud": {"essential": True, "value": provider.client_id},
-            "nonce": {"essential": True, "value": pending["nonce"]},
-            "sub": {"essential": True},
-            "exp": {"essential": True},
-        })
-        claims.validate(leeway=120)
-    except (AuthlibBaseError, requests.RequestException, ValueError, KeyError) as exc:
+        keys = KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=HTTP_TIMEOUT).json())
+        id_token = jwt.decode(token.get("id_token", ""), keys, algorithms=["RS256", "PS256", "ES256"])
+        jwt.JWTClaimsRegistry(
+            leeway=120,  # clock drift between the ENT and us
+            iss={"essential": True, "value": provider.issuer_url},
+            aud={"essential": True, "value": provider.client_id},
+            nonce={"essential": True, "value": pending["nonce"]},
+            sub={"essential": True},
+            exp={"essential": True},
+        ).validate(id_token.claims)
+        claims = id_token.claims
+    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError) as exc:
         raise _invalid(f"{exc.__class__.__name__}: {exc}") from exc
     values: dict[str, Any] = dict(claims)
     userinfo_url = metadata.get("userinfo_endpoint")

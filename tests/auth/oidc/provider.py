@@ -117,6 +117,7 @@ class FakeOidcProvider:
         self.user: dict[str, Any] = {}
         self.userinfo_extra: dict[str, Any] = {}
         self.id_token_overrides: dict[str, Any] = {}
+        self.nonce_override: str | None = None  # a provider answering with another nonce (replayed ID token)
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, Token] = {}
         self.client = Client(CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI])
@@ -131,6 +132,7 @@ class FakeOidcProvider:
 
     def reset(self) -> None:
         self.user, self.userinfo_extra, self.id_token_overrides = {}, {}, {}
+        self.nonce_override = None
         self.codes.clear()
         self.tokens.clear()
 
@@ -145,7 +147,8 @@ class FakeOidcProvider:
             def save_authorization_code(self, code: str, request: Any) -> None:
                 data = request.payload.data
                 provider.codes[code] = Code(code, request.client.client_id, request.payload.redirect_uri,
-                                            request.payload.scope, request.user, data.get("nonce"),
+                                            request.payload.scope, request.user,
+                                            provider.nonce_override or data.get("nonce"),
                                             data.get("code_challenge"), data.get("code_challenge_method"))
 
             def query_authorization_code(self, code: str, client: Client) -> Code | None:

@@ -112,3 +112,17 @@ def test_unknown_school_is_refused(client: FlaskClient, db_session: Session, ent
     response = _login(client, ent)
     assert response.status_code == 403
     assert _people(db_session) == 0
+
+
+def test_id_token_with_another_nonce_or_expired_is_refused(client: FlaskClient, db_session: Session,
+                                                           ent: OidcProvider, school: Organisation,
+                                                           oidc_server: FakeOidcProvider) -> None:
+    import time
+
+    oidc_server.user = dict(STUDENT)
+    oidc_server.nonce_override = "a-nonce-from-another-login"
+    assert _login(client, ent).status_code == 400
+    oidc_server.nonce_override = None
+    oidc_server.id_token_overrides = {"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}
+    assert _login(client, ent).status_code == 400
+    assert _people(db_session) == 0
