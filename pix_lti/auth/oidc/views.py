@@ -86,16 +86,21 @@ def _client(provider: OidcProvider) -> OAuth2Session:
 @allowed_before_password_change
 def login(provider_id: int) -> ResponseReturnValue:
     try:
-        provider = _provider(provider_id)
-        metadata = discovery(provider)
+        return start_login(_provider(provider_id), relay_path(request.args.get("RelayState") or
+                                                              request.args.get("next")))
     except SsoError as error:
         return refuse(error)
+
+
+def start_login(provider: OidcProvider, relay: str, test_for: int | None = None) -> ResponseReturnValue:
+    """Redirect to the provider; ``test_for``: an administrator's test login (attributes shown, nobody created)."""
+    metadata = discovery(provider)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
     url, _ = _client(provider).create_authorization_url(metadata["authorization_endpoint"], state=state, nonce=nonce,
                                                         code_verifier=verifier)
     pending = dict(list((session.get(SESSION_KEY) or {}).items())[-(MAX_PENDING - 1):])
-    pending[state] = {"provider": provider.id, "nonce": nonce, "verifier": verifier,
-                      "relay": relay_path(request.args.get("RelayState") or request.args.get("next"))}
+    pending[state] = {"provider": provider.id, "nonce": nonce, "verifier": verifier, "relay": relay,
+                      "test_for": test_for}
     session[SESSION_KEY] = pending
     return redirect(url)
 
@@ -105,7 +110,7 @@ def _invalid(detail: str) -> SsoError:
                     ADVICE_IT, detail)
 
 
-def verify_callback() -> tuple[OidcProvider, dict[str, Any], str]:
+def verify_callback() -> tuple[OidcProvider, dict[str, Any], str, int | None]:
     pending_all = dict(session.get(SESSION_KEY) or {})
     pending = pending_all.pop(request.args.get("state", ""), None)
     session[SESSION_KEY] = pending_all  # single use, even when the rest fails
@@ -142,14 +147,20 @@ def verify_callback() -> tuple[OidcProvider, dict[str, Any], str]:
         if info.get("sub") != claims["sub"]:
             raise _invalid("userinfo sub differs from the ID token's")
         values = {**info, **values}  # the signed ID token wins
-    return provider, values, pending.get("relay") or ""
+    return provider, values, pending.get("relay") or "", pending.get("test_for")
 
 
 @bp.get("/callback")
 @allowed_before_password_change
 def callback() -> ResponseReturnValue:
     try:
-        provider, claims, relay = verify_callback()
+        provider, claims, relay, test_for = verify_callback()
+        if test_for is not None:  # an administrator's test: show what arrived, create nobody, log nobody in
+            from pix_lti.auth.saml.admin import save_test_result
+
+            key = save_test_result(test_for, provider.name or provider.issuer_url, claims, None,
+                                   used=set((provider.claim_map or {}).values()))
+            return redirect(url_for("sso_admin.test_result", key=key), code=303)
         outcome = provision_from_attributes(get_db(), provider, claims)
     except SsoError as error:
         return refuse(error)

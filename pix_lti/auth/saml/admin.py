@@ -99,12 +99,18 @@ def test_login(idp_id: int) -> ResponseReturnValue:
     return redirect(location)
 
 
-def save_test_result(admin_id: int, idp: SamlIdentityProvider, attributes: dict[str, Any], name_id: str | None) -> str:
+def save_test_result(admin_id: int, idp_name: str, attributes: dict[str, Any], name_id: str | None,
+                     used: set[str]) -> str:
+    """Kept 10 minutes in the shared store for the administrator who started the test (the IdP's POST may arrive
+    without our session cookie, so the result page is reached by a random key, and checked against the admin)."""
     key = secrets.token_urlsafe(24)
+    # SAML gives lists of strings; OIDC claims may be single values, lists or objects: shown as lists of strings.
+    attributes = {name: [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+                  for name, value in attributes.items()}
     current_app.extensions["pix_lti.kv"].set_json(
         TEST_RESULT_KEY.format(key),
-        {"admin": admin_id, "idp_id": idp.id, "idp": idp.name or idp.entity_id, "attributes": attributes,
-         "name_id": name_id}, TEST_TTL)
+        {"admin": admin_id, "idp": idp_name, "attributes": attributes, "name_id": name_id, "used": sorted(used)},
+        TEST_TTL)
     return key
 
 
@@ -115,6 +121,21 @@ def test_result(key: str) -> ResponseReturnValue:
     user = current_user()
     if not result or user is None or result.get("admin") != user.id:
         abort(404)
-    idp = get_db().get(SamlIdentityProvider, result["idp_id"])
-    used = set((idp.attribute_map or {}).values()) if idp else set()
-    return render_template("auth/sso/admin_test_result.html", result=result, used=used)
+    return render_template("auth/sso/admin_test_result.html", result=result, used=set(result.get("used", ())))
+
+
+@admin_bp.post("/oidc/<int:provider_id>/test")
+@admin_required
+def test_oidc_login(provider_id: int) -> ResponseReturnValue:
+    from pix_lti.auth.oidc.views import start_login
+    from pix_lti.auth.saml.errors import SsoError
+    from pix_lti.auth.saml.views import refuse
+
+    provider = get_db().get(OidcProvider, provider_id)
+    user = current_user()
+    if provider is None or user is None:
+        abort(404)
+    try:
+        return start_login(provider, "", test_for=user.id)
+    except SsoError as error:
+        return refuse(error)

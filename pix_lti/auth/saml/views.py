@@ -200,7 +200,8 @@ def acs() -> ResponseReturnValue:
     try:
         idp, auth, relay, test_for = verify_response()
         if test_for is not None:  # an administrator's test: show what arrived, create nobody, log nobody in
-            key = save_test_result(test_for, idp, auth.get_attributes(), auth.get_nameid())
+            key = save_test_result(test_for, idp.name or idp.entity_id, auth.get_attributes(), auth.get_nameid(),
+                                   used=set((idp.attribute_map or {}).values()))
             return redirect(url_for("sso_admin.test_result", key=key), code=303)
         outcome = provision_from_attributes(get_db(), idp, auth.get_attributes())
     except SsoError as error:

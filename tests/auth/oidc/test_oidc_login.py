@@ -126,3 +126,24 @@ def test_id_token_with_another_nonce_or_expired_is_refused(client: FlaskClient, 
     oidc_server.id_token_overrides = {"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}
     assert _login(client, ent).status_code == 400
     assert _people(db_session) == 0
+
+
+def test_admin_test_login_shows_claims_and_creates_nobody(client: FlaskClient, db_session: Session,
+                                                          ent: OidcProvider, oidc_server: FakeOidcProvider) -> None:
+    from tests.factories import PASSWORD, make_user
+    from tests.helpers import csrf_token_from
+    from tests.helpers import login as local_login
+
+    make_user(db_session, username="admin.oidc", is_platform_admin=True)
+    db_session.flush()
+    local_login(client, "admin.oidc", PASSWORD)
+    oidc_server.user = {**STUDENT, "email": "ines@ent.example"}
+    token = csrf_token_from(client.get("/admin/sso/").get_data(as_text=True))
+    start = client.post(f"/admin/sso/oidc/{ent.id}/test", data={"csrf_token": token})
+    assert start.status_code == 302 and start.location.startswith(oidc_server.issuer)
+    back = urlsplit(requests.get(start.location, allow_redirects=False, timeout=5).headers["Location"])
+    response = client.get(back.path, query_string=back.query)
+    assert response.status_code == 303 and "/admin/sso/test/" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    assert "ent-eleve-42" in page and "email" in page and "non (ignoré)" in page
+    assert _people(db_session) == 0  # no school needed, nobody created
