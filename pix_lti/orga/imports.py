@@ -63,10 +63,12 @@ def import_learners(org_id: int) -> ResponseReturnValue:
     try:
         if not data:
             raise roster_files.RosterFileError(_("Choisissez un fichier."))
-        if organisation.type is not OrganisationType.SCO or not organisation.uai:
+        if organisation.type is OrganisationType.SUP:
+            result = roster_files.parse_sup_csv(data, _today())
+        elif organisation.type is not OrganisationType.SCO or not organisation.uai:
             raise roster_files.RosterFileError(_("L'import SIECLE ou CSV est réservé aux établissements scolaires "
-                                                 "avec un UAI."))
-        if name.endswith(".xml") or data.lstrip()[:1] == b"<":
+                                                 "avec un UAI et à l'enseignement supérieur."))
+        elif name.endswith(".xml") or data.lstrip()[:1] == b"<":
             result = roster_files.parse_siecle_xml(data, organisation.uai, _today())
         else:
             result = roster_files.parse_sco_csv(data, _today())

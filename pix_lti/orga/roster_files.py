@@ -20,6 +20,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 NATIONAL_ID_RE = re.compile(r"[0-9A-Z]{11}")  # the INE: 11 characters (digits and letters)
+STUDENT_NUMBER_RE = re.compile(r"[0-9A-Z][0-9A-Z_.\-]{0,63}")  # higher education: the institution's own numbers
 MAX_NAME = 255
 
 
@@ -93,16 +94,19 @@ def _sex(raw: str) -> str:
 class _Checker:
     """Per-line validation shared by both formats; remembers national ids to catch duplicates."""
 
-    def __init__(self, today: date):
+    def __init__(self, today: date, *, id_pattern: re.Pattern[str] = NATIONAL_ID_RE, division_required: bool = True):
         self.today = today
+        self.id_pattern = id_pattern
+        self.division_required = division_required
         self.seen: dict[str, int] = {}
         self.result = ParseResult()
 
     def add(self, line: int, fields: dict[str, str]) -> None:
         national_id = fields.get("national_id", "").strip().upper()
         reasons: list[str] = []
-        if not NATIONAL_ID_RE.fullmatch(national_id):
-            reasons.append("identifiant national absent ou mal formé (11 chiffres et lettres attendus)")
+        if not self.id_pattern.fullmatch(national_id):
+            reasons.append("identifiant national absent ou mal formé (11 chiffres et lettres attendus)"
+                           if self.id_pattern is NATIONAL_ID_RE else "numéro étudiant absent ou mal formé")
         elif national_id in self.seen:
             reasons.append(f"identifiant national déjà présent ligne {self.seen[national_id]}")
         first_name, last_name = _clean(fields.get("first_name")), _clean(fields.get("last_name"))
@@ -117,7 +121,7 @@ class _Checker:
         if birth_date is None:
             reasons.append(f"date de naissance invalide « {fields.get('birth_date', '').strip()} » (JJ/MM/AAAA)")
         division = _clean(fields.get("division"))
-        if not division:
+        if not division and self.division_required:
             reasons.append("division (classe) absente")
         elif len(division) > 64:
             reasons.append("division trop longue")
@@ -194,7 +198,25 @@ def normalise_header(raw: str) -> str:
     return " ".join(text.split())
 
 
+_SUP_COLUMNS = {
+    "numero etudiant": "national_id", "premier prenom": "first_name", "prenom": "first_name",
+    "deuxieme prenom": "middle_name", "troisieme prenom": "third_name", "nom de famille": "last_name",
+    "nom": "last_name", "nom d'usage": "preferred_last_name", "date de naissance": "birth_date", "groupe": "division",
+}
+_SUP_REQUIRED = ("national_id", "first_name", "last_name", "birth_date")
+
+
 def parse_sco_csv(data: bytes, today: date) -> ParseResult:
+    return _parse_csv(data, _CSV_COLUMNS, _CSV_REQUIRED, _Checker(today))
+
+
+def parse_sup_csv(data: bytes, today: date) -> ParseResult:
+    """Higher education: student number (the institution's), names, birth date and an optional group."""
+    return _parse_csv(data, _SUP_COLUMNS, _SUP_REQUIRED,
+                      _Checker(today, id_pattern=STUDENT_NUMBER_RE, division_required=False))
+
+
+def _parse_csv(data: bytes, columns: dict[str, str], required: tuple[str, ...], checker: _Checker) -> ParseResult:
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
@@ -205,13 +227,12 @@ def parse_sco_csv(data: bytes, today: date) -> ParseResult:
         raise RosterFileError("le fichier est vide") from None
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = _CSV_COLUMNS.get(normalise_header(name))
+        key = columns.get(normalise_header(name))
         if key is not None and key not in positions:
             positions[key] = index
-    missing = [name for name, key in _CSV_COLUMNS.items() if key in _CSV_REQUIRED and key not in positions]
+    missing = sorted({name for name, key in columns.items() if key in required and key not in positions})
     if missing:
         raise RosterFileError("colonnes obligatoires absentes : " + ", ".join(missing))
-    checker = _Checker(today)
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines spreadsheets leave at the end

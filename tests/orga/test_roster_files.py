@@ -129,3 +129,18 @@ def test_helpers() -> None:
     assert decode_text("élève".encode("cp1252")) == "élève" and decode_text("\ufeffélève".encode()) == "élève"
     assert parse_birth_date("5/1/2012", TODAY) == date(2012, 1, 5)
     assert parse_birth_date("29/02/2013", TODAY) is None and parse_birth_date("01/01/1899", TODAY) is None
+
+
+def test_sup_csv() -> None:
+    from pix_lti.orga.roster_files import parse_sup_csv
+
+    text = "\n".join(["Numéro étudiant*;Premier prénom*;Nom de famille*;Date de naissance (jj/mm/aaaa)*;Groupe",
+                      "E-2026.001;Chloé;Durand;02/02/2004;L1 Info", "e2026002;Adam;Leroy;15/09/2005;",
+                      ";Zoé;Simon;01/01/2005;L1", "E3;Noé;;31/12/2005;L2"])
+    result = parse_sup_csv(text.encode("cp1252"), TODAY)
+    assert [(r.national_id, r.first_name, r.division) for r in result.records] == [
+        ("E-2026.001", "Chloé", "L1 Info"), ("E2026002", "Adam", "")]  # the group is optional
+    assert [(e.line, "numéro étudiant" in e.reason or "nom de famille" in e.reason) for e in result.errors] == [
+        (4, True), (5, True)]
+    with pytest.raises(RosterFileError, match="numero etudiant"):
+        parse_sup_csv("Prénom;Nom;Date de naissance\n".encode(), TODAY)

@@ -110,3 +110,18 @@ def test_leavers_keep_their_results(db_session: Session, world: World) -> None:
     apply_roster(db_session, world.org_a, [record("223456789AB")], utcnow())
     assert db_session.scalar(select(func.count(CampaignParticipation.id))) == before
     assert world.shared.results is not None
+
+
+def test_sup_import_page(client: FlaskClient, db_session: Session, world: World) -> None:
+    from pix_lti.identity.models import MembershipRole, OrganisationType
+    from tests.factories import make_member, make_organisation
+
+    university = make_organisation(db_session, name="Université", type=OrganisationType.SUP)
+    admin = make_member(db_session, university, MembershipRole.ADMIN)
+    db_session.flush()
+    log_in_as(client, admin)
+    data = "Numéro étudiant;Prénom;Nom;Date de naissance;Groupe\n21000123;Chloé;Durand;02/02/2004;L1 Info\n"
+    response = upload(client, university.id, data.encode(), "etudiants.csv")
+    assert response.status_code == 303
+    (learner,) = learners_of(db_session, university.id).values()
+    assert (learner.national_id, learner.last_name, learner.division) == ("21000123", "Durand", "L1 Info")
