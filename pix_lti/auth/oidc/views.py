@@ -170,6 +170,3 @@ def callback() -> ResponseReturnValue:
              outcome.is_new)
     return redirect(landing(outcome, relay), code=303)
 
-
-def url_for_login(provider: OidcProvider) -> str:
-    return url_for("oidc.login", provider_id=provider.id)

@@ -186,3 +186,10 @@ def test_garbage(client: FlaskClient, db_session: Session, gar: SamlIdentityProv
     _refused(client.post("/saml/acs", data={"SAMLResponse": "not base64 <xml"}))
     _refused(client.post("/saml/acs", data={}))
     assert _people(db_session) == 0
+
+
+def test_refusal_page_in_english(client: FlaskClient, db_session: Session, signed: Callable[..., str]) -> None:
+    client.get("/langue/en")
+    response = post_response(client, signed(attributes=student_attributes(UAI=["0750003W"])))
+    assert response.status_code == 403
+    assert "This school is not registered on pix_lti." in response.get_data(as_text=True)
