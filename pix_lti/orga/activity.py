@@ -44,4 +44,5 @@ def activity(org_id: int, campaign_id: int) -> ResponseReturnValue:
                            groups_by_user=groups_by_user, groups=groups,
                            divisions_by_user=divisions_by_user, divisions=divisions, division=division, group_id=group_id, status=status,
                            search=search, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           reminders=reporting.reminder_lists(db, campaign, division),
                            counts={s.value: n for s, n in reporting.status_counts(db, campaign).items()}, statuses=list(reporting.StatusFilter))

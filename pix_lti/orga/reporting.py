@@ -100,6 +100,28 @@ def organisation_divisions(session: Session, organisation_id: int) -> list[str]:
         .distinct().order_by(OrganisationLearner.division)))
 
 
+def reminder_lists(session: Session, campaign: Campaign, division: str | None = None) -> tuple[list[str], list[str]]:
+    """Names to remind, "Nom Prénom (classe)": roster learners (active, of ``division`` if given) with no current
+    participation in the campaign — not started; and participants who have not sent their results — not finished."""
+    participating = select(CampaignParticipation.user_id).where(CampaignParticipation.campaign_id == campaign.id,
+                                                                 CampaignParticipation.is_improved.is_(False))
+    roster = select(OrganisationLearner).where(OrganisationLearner.organisation_id == campaign.organisation_id,
+                                               OrganisationLearner.is_active.is_(True),
+                                               or_(OrganisationLearner.user_id.is_(None),
+                                                   OrganisationLearner.user_id.not_in(participating)))
+    if division:
+        roster = roster.where(OrganisationLearner.division == division)
+    not_started = [f"{l.last_name} {l.first_name} ({l.division})" if l.division else f"{l.last_name} {l.first_name}"
+                   for l in session.scalars(roster.order_by(OrganisationLearner.division,
+                                                            func.lower(OrganisationLearner.last_name),
+                                                            func.lower(OrganisationLearner.first_name)))]
+    unfinished_query = participants_query(campaign, division=division).where(
+        CampaignParticipation.status != ParticipationStatus.SHARED)
+    unfinished = [f"{user.last_name} {user.first_name}".strip() or user.display_name
+                  for _, user in session.execute(unfinished_query)]
+    return not_started, unfinished
+
+
 def progress_percent(session: Session, participation: CampaignParticipation, target_ids: frozenset[str] | None) -> int:
     """A finished participation is 100 %; a started one is the share of target skills already tested (adaptive tests
     have no fixed length), at most 99 % until the test ends. A profiles collection has no test: 100 %."""

@@ -26,6 +26,11 @@ def text(response) -> str:  # noqa: ANN001
     return response.get_data(as_text=True)
 
 
+def rows_of(page: str) -> str:
+    """The participant table's body (the reminder lists below it name people too)."""
+    return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
 def test_create_an_assessment_campaign_with_stages(client: FlaskClient, db_session: Session, world: World) -> None:
     log_in_as(client, world.member_a)
     profile_id = world.campaign_a.target_profile_id
@@ -135,11 +140,11 @@ def test_activity_lists_statuses_progress_and_filters(client: FlaskClient, world
     rows = dict(re.findall(r">(Martin|Bernard|Petit)</a>.*?(\d+) %</td>", page, re.S))
     assert rows["Martin"] == "100" and rows["Bernard"] == "100" and int(rows["Petit"]) < 100
     assert "69 %" in page  # the shared mastery; the unsent one is not shown
-    shared_only = text(client.get(url + "?statut=envoye"))
+    shared_only = rows_of(text(client.get(url + "?statut=envoye")))
     assert "Martin" in shared_only and "Bernard" not in shared_only and "Petit" not in shared_only
-    search = text(client.get(url + "?q=BERN"))
+    search = rows_of(text(client.get(url + "?q=BERN")))
     assert "Bernard" in search and "Martin" not in search
-    by_external_id = text(client.get(url + "?q=e3"))
+    by_external_id = rows_of(text(client.get(url + "?q=e3")))
     assert "Petit" in by_external_id and "Bernard" not in by_external_id
     assert "0 participants" in text(client.get(url + "?q=%25"))  # LIKE wildcards are literal
 
@@ -151,7 +156,7 @@ def test_activity_filters_by_roster_class(client: FlaskClient, db_session: Sessi
     log_in_as(client, world.member_a)
     url = f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/activite"
     page = text(client.get(url + "?classe=4A"))
-    assert "1 participant<" in page and "Martin" in page and "Bernard" not in page
+    assert "1 participant<" in page and "Martin" in rows_of(page) and "Bernard" not in rows_of(page)
     assert "3 participants" in text(client.get(url + "?classe=nope"))  # an unknown class filters nothing
 
 
@@ -175,3 +180,26 @@ def test_orga_pages_in_english(client: FlaskClient, world: World) -> None:
     activity = text(client.get(f"{base}/campagnes/{world.campaign_a.id}/activite"))
     assert "3 participants" in activity and "Résultats envoyés" not in activity and "In progress" in activity
     assert "Topics to teach first" in text(client.get(f"{base}/campagnes/{world.campaign_a.id}/analyse"))
+
+
+def test_reminder_lists(client: FlaskClient, db_session: Session, world: World) -> None:
+    from datetime import date
+
+    from pix_lti.orga.models import OrganisationLearner
+
+    for ine, first, last, division, user in (("123456789AB", "Léa", "Martin", "4A", world.student_a),
+                                             ("223456789AB", "Tom", "Girard", "4A", None),
+                                             ("323456789AB", "Zoé", "Simon", "4B", None)):
+        db_session.add(OrganisationLearner(organisation_id=world.org_a.id, national_id=ine, first_name=first,
+                                           last_name=last, birth_date=date(2012, 1, 1), division=division,
+                                           user_id=user.id if user else None))
+    db_session.flush()
+    log_in_as(client, world.member_a)
+    url = f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/activite"
+    page = text(client.get(url))
+    not_started = page.split('id="not-started"', 1)[1].split("</textarea>", 1)[0]
+    unfinished = page.split('id="unfinished"', 1)[1].split("</textarea>", 1)[0]
+    assert "Girard Tom (4A)" in not_started and "Simon Zoé (4B)" in not_started and "Martin" not in not_started
+    assert "Bernard Hugo" in unfinished and "Petit Inès" in unfinished and "Martin" not in unfinished
+    only_4a = text(client.get(url + "?classe=4A")).split('id="not-started"', 1)[1].split("</textarea>", 1)[0]
+    assert "Girard" in only_4a and "Simon" not in only_4a
