@@ -31,7 +31,11 @@ def test_data_lives_on_the_server_not_in_the_cookie(session_app: Flask) -> None:
     response = client.get("/_test/set")
     cookie = response.headers["Set-Cookie"]
     sid = cookie.split(";")[0].split("=", 1)[1]
-    assert "42" not in cookie and len(sid) == 43
+    assert len(sid) == 43  # the cookie carries only a random id…
+    from pix_lti.web.sessions import _storage_key
+
+    stored = session_app.extensions["pix_lti.kv"].get_json(_storage_key(sid))
+    assert stored is not None and stored["answer"] == 42  # …and the data is in the server-side store, under its hash
     assert client.get("/_test/get").get_data(as_text=True) == "42"
     # Another client presenting the same id sees the same session: any worker can serve it.
     other = session_app.test_client()
