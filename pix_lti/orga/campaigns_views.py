@@ -14,9 +14,17 @@ from sqlalchemy import func, or_, select
 
 from pix_lti.db import get_db, utcnow
 from pix_lti.orga import campaigns as campaign_services
+from pix_lti.orga import badges as badge_rules
 from pix_lti.orga import referential
 from pix_lti.orga.access import campaign_or_404, orga, orga_route
-from pix_lti.orga.models import Campaign, CampaignParticipation, CampaignType, ParticipationStatus, TargetProfile
+from pix_lti.orga.models import (
+    Campaign,
+    CampaignBadge,
+    CampaignParticipation,
+    CampaignType,
+    ParticipationStatus,
+    TargetProfile,
+)
 
 MAX_STAGES = 5
 TITLE_MAX = 255
@@ -73,6 +81,7 @@ class CampaignDraft:
     external_id_label: str = ""
     multiple_sendings: bool = False
     stages: list[tuple[str, str, str]] | None = None
+    badges: list[tuple[str, str, str, str]] | None = None
 
     @classmethod
     def from_form(cls, form: dict[str, str]) -> CampaignDraft:
@@ -83,7 +92,10 @@ class CampaignDraft:
                    external_id_label=(form.get("external_id_label") or "").strip(),
                    multiple_sendings=form.get("multiple_sendings") == "1",
                    stages=[((form.get(f"stage_threshold_{i}") or "").strip(), (form.get(f"stage_title_{i}") or "").strip(),
-                            (form.get(f"stage_message_{i}") or "").strip()) for i in range(MAX_STAGES)])
+                            (form.get(f"stage_message_{i}") or "").strip()) for i in range(MAX_STAGES)],
+                   badges=[tuple((form.get(f"badge_{name}_{i}") or "").strip()  # type: ignore[misc]
+                                 for name in ("title", "threshold", "tubes", "message"))
+                           for i in range(badge_rules.MAX_BADGES)])
 
 
 def validate_draft(draft: CampaignDraft, profiles: list[TargetProfile]) -> tuple[dict[str, str], list[tuple[int, str, str]]]:
@@ -120,18 +132,26 @@ def new_campaign(org_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         draft = CampaignDraft.from_form(request.form.to_dict())
         errors, stages = validate_draft(draft, profiles)
+        is_assessment = draft.type == CampaignType.ASSESSMENT.value
+        profile = next((p for p in profiles if p.id == draft.target_profile_id), None) if is_assessment else None
+        badges, badge_error = badge_rules.parse_badges(draft.badges or [], set(profile.tubes) if profile else set())
+        if badge_error:
+            errors["badges"] = _("Badges : %(error)s", error=badge_error)
         if not errors:
-            is_assessment = draft.type == CampaignType.ASSESSMENT.value
-            profile = next((p for p in profiles if p.id == draft.target_profile_id), None) if is_assessment else None
             campaign = campaign_services.create_campaign(
                 get_db(), context.organisation, title=draft.title, type=CampaignType(draft.type),
                 target_profile=profile, landing_text=draft.landing_text,
                 external_id_label=draft.external_id_label or None, multiple_sendings=draft.multiple_sendings,
                 owner=context.user, stages=stages)
+            if profile is not None:
+                for title, threshold, tubes, message in badges:
+                    campaign.badges.append(CampaignBadge(title=title, threshold=threshold, tubes=tubes,
+                                                         message=message))
+                get_db().flush()
             flash(_("Campagne créée : code %(code)s.", code=campaign.code), "success")
             return redirect(url_for("orga.campaign", org_id=org_id, campaign_id=campaign.id), code=303)
     return render_template("orga/campaign_new.html", draft=draft, errors=errors, profiles=profiles,
-                           max_stages=MAX_STAGES), 422 if errors else 200
+                           max_stages=MAX_STAGES, max_badges=badge_rules.MAX_BADGES), 422 if errors else 200
 
 
 @orga_route()

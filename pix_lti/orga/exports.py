@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pix_lti.db import get_db
 from pix_lti.identity.models import User
+from pix_lti.orga import badges as badge_rules
 from pix_lti.orga import campaigns as campaign_services
 from pix_lti.orga import referential, reporting
 from pix_lti.orga.access import campaign_or_404, orga_route
@@ -44,14 +45,18 @@ class ExportPlan:
     area_of: dict[str, str]
     target_ids: frozenset[str] | None
     timezone: str
+    badges: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (title, skill ids, threshold)
 
 
 def build_plan(session: Session, campaign: Campaign, timezone: str) -> tuple[ExportPlan, list[str]]:
     pack_key = campaign_services.campaign_pack_key(session, campaign)
     infos = referential.competences(session, pack_key)
     target_ids: frozenset[str] | None = None
+    badge_specs: tuple[tuple[str, tuple[str, ...], int], ...] = ()
     if campaign.type is CampaignType.ASSESSMENT and campaign.target_profile is not None:
         skills = campaign_services.target_skills(session, campaign.target_profile)
+        badge_specs = tuple((b.title, tuple(badge_rules.badge_skill_ids(b, skills)), b.threshold)
+                            for b in campaign.badges)
         target_ids = frozenset(s.id for s in skills)
         used = {s.competence for s in skills}
         infos = [i for i in infos if i.code in used]
@@ -62,13 +67,13 @@ def build_plan(session: Session, campaign: Campaign, timezone: str) -> tuple[Exp
                campaign.target_profile.name if campaign.target_profile else ""),
         kind=campaign.type, has_external_id=bool(campaign.external_id_label),
         competences=tuple(i.code for i in infos), areas=areas, area_of={i.code: i.area_code for i in infos},
-        target_ids=target_ids, timezone=timezone)
+        target_ids=target_ids, timezone=timezone, badges=badge_specs)
     header = ["Organisation", "Campagne", "Code", "Profil cible", "Nom", "Prénom", "Classe", "Groupe"]
     if campaign.external_id_label:
         header.append(campaign.external_id_label)
     header += ["Statut", "Progression", "Date de début", "Date d'envoi", "Envoyé"]
     if campaign.type is CampaignType.ASSESSMENT:
-        header += ["Palier", "% de maîtrise"]
+        header += ["Palier", *(f"Badge {title}" for title, _, _ in plan.badges), "% de maîtrise"]
         for label, codes in (("compétence", plan.competences), ("domaine", plan.areas)):
             for code in codes:
                 header += [f"% de maîtrise {label} {code}", f"Acquis testés {label} {code}",
@@ -86,11 +91,16 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 def assessment_cells(plan: ExportPlan, results: dict[str, Any] | None) -> list[Any]:
     """Stage, mastery, then per competence and per area: mastery, tested and validated skills (blank until sent)."""
-    width = 2 + 3 * (len(plan.competences) + len(plan.areas))
+    width = 2 + len(plan.badges) + 3 * (len(plan.competences) + len(plan.areas))
     if not results:
         return [""] * width
     stage = results.get("stage") or {}
-    cells: list[Any] = [stage.get("title", ""), percent_cell(results.get("mastery_rate"))]
+    statuses = results.get("skills") or {}
+    cells: list[Any] = [stage.get("title", "")]
+    for _title, skill_ids, threshold in plan.badges:  # same exact rule as badges.acquired
+        validated = sum(1 for sid in skill_ids if statuses.get(sid) == "validated")
+        cells.append(bool(skill_ids) and validated * 100 >= threshold * len(skill_ids))
+    cells.append(percent_cell(results.get("mastery_rate")))
     per_competence = results.get("competences") or {}
     area_totals: dict[str, list[int]] = {code: [0, 0, 0] for code in plan.areas}
     for code in plan.competences:

@@ -64,6 +64,7 @@ class Campaign(Base):
     organisation: Mapped[Organisation] = relationship()
     target_profile: Mapped[TargetProfile | None] = relationship()
     stages: Mapped[list[CampaignStage]] = relationship(order_by="CampaignStage.threshold", cascade="all, delete-orphan")
+    badges: Mapped[list[CampaignBadge]] = relationship(order_by="CampaignBadge.id", cascade="all, delete-orphan")
 
 
 class CampaignStage(Base):
@@ -161,3 +162,17 @@ class OrganisationInvitation(Base):
     uses: Mapped[int] = mapped_column(default=0)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class CampaignBadge(Base):
+    """A badge of an assessment campaign: acquired when the mastery of its skills — the whole target profile, or only
+    the profile's skills in ``tubes`` — reaches ``threshold`` percent. Computed from the shared snapshot."""
+
+    __tablename__ = "campaign_badges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text, default="")
+    threshold: Mapped[int]  # 0..100
+    tubes: Mapped[list[str] | None] = mapped_column(JSON)  # None: the whole target profile

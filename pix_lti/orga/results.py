@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from pix_lti.content.models import ContentPack, ItemStatus, Skill, Tutorial
 from pix_lti.db import get_db
+from pix_lti.orga import badges as badge_rules
 from pix_lti.orga import campaigns as campaign_services
 from pix_lti.orga import referential
 from pix_lti.orga.access import campaign_or_404, orga_route, participation_or_404
@@ -48,6 +49,11 @@ def participant(org_id: int, campaign_id: int, participation_id: int) -> Respons
     infos = {c.code: c for c in referential.competences(db, pack_key, locale)}
     skill_names: dict[str, str] = {}
     tutorials: list[Tutorial] = []
+    badges: list[tuple[str, str, bool]] = []
+    if results and results.get("kind") == "assessment" and campaign.target_profile is not None:
+        target = campaign_services.target_skills(db, campaign.target_profile)
+        badges = [(b.title, b.message, badge_rules.acquired(b, target, results.get("skills") or {}))
+                  for b in campaign.badges]
     if results and results.get("kind") == "assessment":
         skills = results.get("skills") or {}
         names = dict(db.execute(select(Skill.source_id, Skill.name).join(ContentPack)
@@ -56,4 +62,4 @@ def participant(org_id: int, campaign_id: int, participation_id: int) -> Respons
         failed = [sid for sid, status in skills.items() if status != "validated"]
         tutorials = recommended_tutorials(db, pack_key, failed, locale)
     return render_template("orga/participant.html", campaign=campaign, participation=participation, results=results,
-                           infos=infos, skill_names=skill_names, tutorials=tutorials)
+                           infos=infos, skill_names=skill_names, tutorials=tutorials, badges=badges)

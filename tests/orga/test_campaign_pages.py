@@ -203,3 +203,21 @@ def test_reminder_lists(client: FlaskClient, db_session: Session, world: World) 
     assert "Bernard Hugo" in unfinished and "Petit Inès" in unfinished and "Martin" not in unfinished
     only_4a = text(client.get(url + "?classe=4A")).split('id="not-started"', 1)[1].split("</textarea>", 1)[0]
     assert "Girard" in only_4a and "Simon" not in only_4a
+
+
+def test_create_a_campaign_with_badges(client: FlaskClient, db_session: Session, world: World) -> None:
+    log_in_as(client, world.member_a)
+    url = f"/orga/{world.org_a.id}/campagnes/nouvelle"
+    base = {"title": "Avec badges", "type": "ASSESSMENT", "target_profile_id": str(world.campaign_a.target_profile_id)}
+    refused = submit_form(client, url, {**base, "badge_title_0": "X", "badge_threshold_0": "50",
+                                        "badge_tubes_0": "@inconnu"})
+    assert refused.status_code == 422 and "@inconnu" in text(refused)
+    response = submit_form(client, url, {**base, "badge_title_0": "Mots de passe", "badge_threshold_0": "80",
+                                         "badge_tubes_0": "@motDePasse, @connectiquePorts", "badge_title_1": "Tout",
+                                         "badge_threshold_1": "60"})
+    assert response.status_code == 303
+    db_session.expire_all()
+    campaign = db_session.scalar(select(Campaign).where(Campaign.title == "Avec badges"))
+    assert [(b.title, b.threshold, b.tubes) for b in campaign.badges] == [
+        ("Mots de passe", 80, ["@motDePasse", "@connectiquePorts"]), ("Tout", 60, None)]
+    assert "Mots de passe — 80 %" in text(client.get(response.headers["Location"]))

@@ -112,3 +112,23 @@ def test_profiles_collection_export(client: FlaskClient, db_session: Session, wo
     (row,) = rows
     assert int(row["Pix total"]) == participation.results["total_pix"] > 0
     assert row["Niveau 4.1"] == str(participation.results["competences"]["4.1"]["level"])
+
+
+def test_badges_in_the_export_and_the_participant_page(client: FlaskClient, db_session: Session, world: World) -> None:
+    from pix_lti.orga.models import CampaignBadge
+
+    # HAND_KNOWLEDGE: @motDePasse 6/6 validated, @connectiquePorts 1/4, whole profile 9/13 (69 %).
+    world.campaign_a.badges.extend([
+        CampaignBadge(title="Mots de passe", threshold=100, tubes=["@motDePasse"], message="Bravo !"),
+        CampaignBadge(title="Connectique", threshold=50, tubes=["@connectiquePorts"]),
+        CampaignBadge(title="Général", threshold=69, tubes=None)])
+    db_session.flush()
+    log_in_as(client, world.member_a)
+    header, rows, _ = read_csv(client, f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/export.csv")
+    assert header.index("Badge Mots de passe") == header.index("Palier") + 1
+    martin = next(r for r in rows if r["Nom"] == "Martin")
+    assert (martin["Badge Mots de passe"], martin["Badge Connectique"], martin["Badge Général"]) == ("Oui", "Non", "Oui")
+    assert next(r for r in rows if r["Nom"] == "Bernard")["Badge Général"] == ""  # not sent
+    page = client.get(f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/participants/{world.shared.id}")
+    html = page.get_data(as_text=True)
+    assert "Mots de passe — obtenu : Bravo !" in html and "Connectique — non obtenu" in html
