@@ -142,3 +142,24 @@ def heatmap_svg(analysis: Analysis, title: str) -> str:
                          f'fill="{ink}">{pct} %</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class SendingProgress:
+    learners: int  # learners who sent results at least twice
+    first_percent: int  # mean mastery of their first sending
+    last_percent: int  # mean mastery of their latest sending
+
+
+def sending_progress(sendings: Iterable[tuple[int, Any, float]]) -> SendingProgress:
+    """``sendings``: (user id, sent at, mastery rate) of every shared participation, older ones included. Only the
+    learners with two sendings or more count: the mean of their first and of their latest mastery."""
+    by_user: dict[int, list[tuple[Any, float]]] = {}
+    for user_id, sent_at, rate in sendings:
+        by_user.setdefault(user_id, []).append((sent_at, rate))
+    repeated = [sorted(items, key=lambda item: item[0]) for items in by_user.values() if len(items) > 1]
+    if not repeated:
+        return SendingProgress(0, 0, 0)
+    first = sum(items[0][1] for items in repeated) / len(repeated)
+    last = sum(items[-1][1] for items in repeated) / len(repeated)
+    return SendingProgress(len(repeated), int(first * 100 + 1e-9), int(last * 100 + 1e-9))

@@ -22,7 +22,7 @@ def campaign_analysis(org_id: int, campaign_id: int) -> ResponseReturnValue:
     db = get_db()
     campaign = campaign_or_404(campaign_id)
     if campaign.type is not CampaignType.ASSESSMENT or campaign.target_profile is None:
-        return render_template("orga/analysis.html", campaign=campaign, result=None, svg=None, names={})
+        return render_template("orga/analysis.html", campaign=campaign, result=None, svg=None, progress=None)
     pack_key = campaign.target_profile.pack_key
     target = campaign_services.target_skills(db, campaign.target_profile)
     names = dict(db.execute(select(Skill.source_id, Skill.name).join(ContentPack)
@@ -35,7 +35,14 @@ def campaign_analysis(org_id: int, campaign_id: int) -> ResponseReturnValue:
                              CampaignParticipation.status == ParticipationStatus.SHARED)).all()
     divisions = reporting.division_names(db, org_id, [user_id for user_id, _ in rows])
     result = analysis.analyse(skills, ((divisions.get(user_id), results or {}) for user_id, results in rows))
+    progress = None
+    if campaign.multiple_sendings:  # every sending, the older (improved) ones too
+        progress = analysis.sending_progress(db.execute(
+            select(CampaignParticipation.user_id, CampaignParticipation.shared_at, CampaignParticipation.mastery_rate)
+            .where(CampaignParticipation.campaign_id == campaign.id,
+                   CampaignParticipation.status == ParticipationStatus.SHARED,
+                   CampaignParticipation.mastery_rate.is_not(None))).all())
     competence_names = {c.code: c.name for c in referential.competences(db, pack_key)}
     svg = Markup(analysis.heatmap_svg(result, "Acquis × classes : part des élèves qui maîtrisent l'acquis"))  # noqa: S704 - built from escaped parts
     return render_template("orga/analysis.html", campaign=campaign, result=result, svg=svg,
-                           competence_names=competence_names)
+                           competence_names=competence_names, progress=progress)

@@ -58,3 +58,30 @@ def test_analysis_page_when_every_topic_is_mastered(client: FlaskClient, db_sess
     log_in_as(client, world.member_a)
     page = client.get(f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/analyse")
     assert page.status_code == 200 and "maîtrisés à 70 % ou plus" in page.get_data(as_text=True)
+
+
+def test_sending_progress() -> None:
+    from pix_lti.orga.analysis import sending_progress
+
+    progress = sending_progress([(1, 1, 0.4), (1, 3, 0.9), (1, 2, 0.5), (2, 1, 0.2), (2, 2, 0.6), (3, 1, 1.0)])
+    assert (progress.learners, progress.first_percent, progress.last_percent) == (2, 30, 75)
+    assert sending_progress([(3, 1, 1.0)]).learners == 0
+
+
+def test_analysis_page_shows_progress_between_sendings(client: FlaskClient, db_session: Session,
+                                                       demo_content: str) -> None:
+    from datetime import timedelta
+
+    from pix_lti.orga.models import CampaignParticipation, ParticipationStatus
+
+    world: World = build_world(db_session, demo_content)
+    world.campaign_a.multiple_sendings = True
+    earlier = world.shared.shared_at - timedelta(days=10)
+    db_session.add(CampaignParticipation(campaign_id=world.campaign_a.id, user_id=world.student_a.id,
+                                         status=ParticipationStatus.SHARED, mastery_rate=0.3, is_improved=True,
+                                         shared_at=earlier, created_at=earlier, results={"skills": {}}))
+    db_session.flush()
+    log_in_as(client, world.member_a)
+    page = client.get(f"/orga/{world.org_a.id}/campagnes/{world.campaign_a.id}/analyse").get_data(as_text=True)
+    assert "1 élève a envoyé plusieurs fois ses résultats ; maîtrise moyenne 30 % au premier envoi, 69 % au dernier" in page
+    assert "D'après 1 résultat reçu." in page  # the improved sending is not counted twice in the analysis
