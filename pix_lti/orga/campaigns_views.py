@@ -135,8 +135,10 @@ def new_campaign(org_id: int) -> ResponseReturnValue:
         is_assessment = draft.type == CampaignType.ASSESSMENT.value
         profile = next((p for p in profiles if p.id == draft.target_profile_id), None) if is_assessment else None
         badges, badge_error = badge_rules.parse_badges(draft.badges or [], set(profile.tubes) if profile else set())
-        if badge_error:
-            errors["badges"] = _("Badges : %(error)s", error=badge_error)
+        if badge_error is not None:
+            errors["badges"] = (_("Chaque badge a un titre et un seuil entre 0 et 100 %.")
+                                if badge_error.code == "incomplete"
+                                else _("Sujets absents du profil cible : %(tubes)s", tubes=badge_error.detail))
         if not errors:
             campaign = campaign_services.create_campaign(
                 get_db(), context.organisation, title=draft.title, type=CampaignType(draft.type),

@@ -221,3 +221,11 @@ def test_create_a_campaign_with_badges(client: FlaskClient, db_session: Session,
     assert [(b.title, b.threshold, b.tubes) for b in campaign.badges] == [
         ("Mots de passe", 80, ["@motDePasse", "@connectiquePorts"]), ("Tout", 60, None)]
     assert "Mots de passe — 80 %" in text(client.get(response.headers["Location"]))
+
+
+def test_incomplete_badge_is_refused(client: FlaskClient, world: World) -> None:
+    log_in_as(client, world.member_a)
+    refused = submit_form(client, f"/orga/{world.org_a.id}/campagnes/nouvelle", {
+        "title": "B", "type": "ASSESSMENT", "target_profile_id": str(world.campaign_a.target_profile_id),
+        "badge_title_0": "Sans seuil"})
+    assert refused.status_code == 422 and "un seuil entre 0 et 100 %." in text(refused)
