@@ -7,16 +7,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pix_lti.db import Base, utcnow
+from pix_lti.db import Base, str_enum, utcnow
 from pix_lti.identity.models import MembershipRole, Organisation, User
-
-
-def _str_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=24,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class CampaignType(enum.StrEnum):
@@ -51,7 +46,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     target_profile_id: Mapped[int | None] = mapped_column(ForeignKey("target_profiles.id"))
-    type: Mapped[CampaignType] = mapped_column(_str_enum(CampaignType, "campaign_type"))
+    type: Mapped[CampaignType] = mapped_column(str_enum(CampaignType, "campaign_type", length=24))
     code: Mapped[str] = mapped_column(String(9), unique=True)  # 6 letters + 3 digits, stored upper-case
     title: Mapped[str] = mapped_column(String(255))
     landing_text: Mapped[str] = mapped_column(Text, default="")  # the organisation's words on the landing page
@@ -92,7 +87,7 @@ class CampaignParticipation(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[ParticipationStatus] = mapped_column(_str_enum(ParticipationStatus, "participation_status"),
+    status: Mapped[ParticipationStatus] = mapped_column(str_enum(ParticipationStatus, "participation_status", length=24),
                                                         default=ParticipationStatus.STARTED)
     mastery_rate: Mapped[float | None]  # validated target skills / target skills, 0..1, set when finished
     validated_skills: Mapped[int | None]
@@ -154,7 +149,7 @@ class OrganisationInvitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[MembershipRole] = mapped_column(_str_enum(MembershipRole, "invitation_role"))
+    role: Mapped[MembershipRole] = mapped_column(str_enum(MembershipRole, "invitation_role", length=24))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
