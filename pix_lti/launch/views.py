@@ -184,15 +184,37 @@ def _validated_launch() -> ToolMessageLaunch:
 
 
 def landing_url(outcome: LaunchOutcome) -> str:
-    """Where a resource-link launch opens: teachers → the teacher page; learners → the activity of the link."""
-    if outcome.is_teacher:
-        return url_for("launch.teacher")
+    """Where a resource-link launch opens: a teacher on a campaign link → that campaign's results in Orga, other teacher
+    launches → the teacher page (course, grades, link to Orga); learners → the activity of the link."""
     link = outcome.link
+    if outcome.is_teacher:
+        if link is not None and link.activity_kind is ActivityKind.CAMPAIGN:
+            campaign_url = _orga_campaign_url(outcome, link.activity_ref)
+            if campaign_url:
+                return campaign_url
+        return url_for("launch.teacher")
     if link is not None and link.activity_kind is ActivityKind.CAMPAIGN:
         return _path("participation.landing", f"/campagnes/{link.activity_ref}", code=link.activity_ref)
     if link is not None and link.activity_kind is ActivityKind.COMPETENCE:
         return url_for("launch.competence_start", code=link.activity_ref)
     return _path("assessment.profile", "/profil")
+
+
+def _orga_campaign_url(outcome: LaunchOutcome, code: str) -> str | None:
+    """The Orga page of the linked campaign, when it belongs to an organisation the teacher is staff of."""
+    from sqlalchemy import select
+
+    from pix_lti.identity.models import Membership, MembershipRole
+    from pix_lti.orga.models import Campaign
+
+    session = get_db()
+    campaign = session.scalar(select(Campaign).where(Campaign.code == code.upper()))
+    if campaign is None:
+        return None
+    staff = session.scalar(select(Membership.id).where(
+        Membership.user_id == outcome.user.id, Membership.organisation_id == campaign.organisation_id,
+        Membership.role.in_([MembershipRole.ADMIN, MembershipRole.MEMBER]), Membership.disabled_at.is_(None)))
+    return url_for("orga.campaign", org_id=campaign.organisation_id, campaign_id=campaign.id) if staff else None
 
 
 @bp.post("/launch")

@@ -280,3 +280,20 @@ def test_registered_platforms_may_frame_the_tool(app: Flask, client: FlaskClient
     csp = client.get("/lti/configuration").headers["Content-Security-Policy"]
     frame_ancestors = next(part for part in csp.split("; ") if part.startswith("frame-ancestors"))
     assert platform.base in frame_ancestors.split()
+
+
+def test_teacher_on_a_campaign_link_opens_its_results_in_orga(client: FlaskClient, db_session: Session,
+                                                              platform: FakePlatform, school: Organisation) -> None:
+    from pix_lti.orga.models import Campaign, CampaignType
+
+    campaign = Campaign(organisation_id=school.id, type=CampaignType.PROFILES_COLLECTION, code="ORGLNK234",
+                        title="Bilan de rentrée")
+    db_session.add(campaign)
+    db_session.flush()
+    run = run_launch(client, platform, LaunchSpec(user_id="prof-orga", roles=[INSTRUCTOR],
+                                                  custom={"campaign_code": "ORGLNK234"}))
+    assert run.response.headers["Location"] == f"/orga/{school.id}/campagnes/{campaign.id}"
+    page = client.get(run.response.headers["Location"])
+    assert page.status_code == 200 and "Bilan de rentrée" in page.get_data(as_text=True)
+    # The teacher page (course and grades) links to Orga too.
+    assert f"/orga/{school.id}" in client.get("/lti/enseignant").get_data(as_text=True)
