@@ -110,6 +110,8 @@ class Runner:
         before = setup.CpuSnapshot.take([self.pix, self.bare], self.pg_pids)
         recorder.start()
         await asyncio.gather(*tasks)
+        # Backends of the phase's end too: a recycled gunicorn worker opens new connections.
+        self.pg_pids = sorted(set(self.pg_pids) | set(setup.postgres_backend_pids(self.database_url)))
         after = setup.CpuSnapshot.take([self.pix, self.bare], self.pg_pids)
         recorder.recording = False
         return PhaseResult(name, len(clients), think, recorder, setup.cpu_shares(before, after),
@@ -300,6 +302,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--json", type=Path, help="also write the figures as JSON here")
     p.add_argument("--keep-logs", type=Path, help="copy the gunicorn logs to this folder")
+    p.add_argument("--trace", type=Path, help="write every request (start, seconds, status, path, request id) here")
     p.add_argument("--keep-database", action="store_true",
                    help="do not drop the database (to inspect it; drop it yourself after)")
     args = p.parse_args(argv)
@@ -331,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
+    if args.trace:
+        Browser.trace = []
     machine = machine_info()
     run_id = f"{random.Random().randrange(16**6):06x}"
     workdir = Path(tempfile.mkdtemp(prefix="pix-load-"))
@@ -350,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         prepared = setup.prepare_database(database_url, args.students, STUDENT_PASSWORD, run_id)
         for server in servers:
             setup.wait_healthy(server)
-        result = RunResult(vars(args) | {"json": str(args.json) if args.json else None,
-                                         "keep_logs": str(args.keep_logs) if args.keep_logs else None},
+        paths = {k: str(v) if v else None for k, v in vars(args).items() if isinstance(v, Path) or v is None}
+        result = RunResult(vars(args) | paths,
                            machine, time.perf_counter() - started, database=make_url(database_url).database or "",
                            run_id=run_id)
         print(f"set-up done in {result.setup_seconds:.1f} s: {len(prepared.usernames)} students, "
@@ -365,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(to_json(result), indent=1, ensure_ascii=False))
         return 0
     finally:
+        if args.trace and Browser.trace is not None:
+            args.trace.parent.mkdir(parents=True, exist_ok=True)
+            args.trace.write_text("".join("\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) + "\n"
+                                          for row in Browser.trace))
         for server in servers:
             server.stop()
         if args.keep_logs:

@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote_plus, urlsplit
 
 SESSION_COOKIE = "pix_lti_session"
+TCP_CONNECT = "(TCP connect)"
 REQUEST_TIMEOUT = 30.0  # gunicorn kills a worker after 30 s (config/gunicorn.conf.py): never wait longer than that
 
 # What each request is, for the report. The order matters: the first matching pattern names the request.
@@ -173,6 +174,10 @@ class Browser:
     """One simulated browser: a cookie jar and at most one open connection, from its own loopback source address
     (127.0.x.y) so that per-address login limits see one address per student, as in a real classroom behind no NAT."""
 
+    # --trace: (wall-clock start, seconds, status, method, path, source address, X-Request-ID) of every request, to
+    # match the client's view with the server's logs (which carry the same request id).
+    trace: list[tuple[float, float, int, str, str, str, str]] | None = None
+
     def __init__(self, port: int, recorder: Recorder, source_ip: str | None = None, accept_language: str = "fr"):
         self.port = port
         self.recorder = recorder
@@ -194,7 +199,10 @@ class Browser:
 
     async def _connect(self) -> None:
         local = (self.source_ip, 0) if self.source_ip else None
+        start = time.perf_counter()
         self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port, local_addr=local)
+        if self.recorder.recording:  # the TCP handshake alone (part of every request's latency: no keep-alive)
+            self.recorder.composite(TCP_CONNECT, time.perf_counter() - start)
 
     def _head(self, method: str, path: str, body: bytes | None) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "User-Agent: pix-lti-load/1",
@@ -261,6 +269,7 @@ class Browser:
         category = categorise(method, path)
         recorder = self.recorder  # the phase may change while this request is in flight: it counts where it began
         record = recorder.recording
+        wall_start = time.time()
         start = time.perf_counter()
         try:
             reused = self._writer is not None
@@ -282,6 +291,9 @@ class Browser:
         self._take_cookies(cookies)
         if record:
             recorder.add(category, status, end - start, end, f"{method} {path}")
+        if Browser.trace is not None:
+            Browser.trace.append((wall_start, end - start, status, method, path, self.source_ip or "",
+                                  headers.get("x-request-id", "")))
         return Response(status, headers, raw, path)
 
     async def follow(self, response: Response, limit: int = 8) -> Response:

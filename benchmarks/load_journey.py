@@ -33,11 +33,14 @@ class Phase:
     def running(self) -> bool:
         return time.perf_counter() < self.deadline and self.recorder.requests < self.max_requests
 
-    async def think(self) -> None:
-        """A student reading and answering: exponential pauses, so arrivals look like many independent people."""
+    async def think(self) -> bool:
+        """A student reading and answering: exponential pauses, so arrivals look like many independent people.
+        False when the phase ended meanwhile: the student must not act then (else every sleeping student would send
+        a request at the deadline, a burst that no real class produces)."""
         if self.think_mean > 0:
             pause = self.rng.expovariate(1 / self.think_mean)
             await asyncio.sleep(min(pause, max(0.0, self.deadline - time.perf_counter())))
+        return self.running()
 
 
 @dataclass
@@ -130,13 +133,15 @@ class Student:
         if path.endswith("/question"):
             timer = form_posting_to(forms, "/question/demarrer")
             if timer is not None:  # timed question: a warning first, the clock starts on this button
-                await phase.think()
+                if not await phase.think():
+                    return
                 self.page = await self.browser.follow(await self.browser.request("POST", timer.action, timer.hidden()))
                 return
             form = form_posting_to(forms, "/question")
             if form is None:
                 raise JourneyError(f"no answer form on {path}")
-            await phase.think()
+            if not await phase.think():
+                return
             recorder = self.browser.recorder
             recording = recorder.recording
             start = time.perf_counter()
@@ -149,13 +154,17 @@ class Student:
             form = form_posting_to(forms, "/point-etape")
             if form is None:
                 raise JourneyError(f"no continue button on {path}")
-            await phase.think()
+            if not await phase.think():
+                return
             self.page = await self.browser.follow(await self.browser.request("POST", form.action, form.hidden()))
         elif path.endswith("/resultat"):
+            if not await phase.think():
+                return
             self.finished += 1
-            await phase.think()
             self.page = await self.browser.follow(await self.browser.request("GET", "/profil"))
         elif path.startswith("/profil"):
+            if not await phase.think():
+                return
             await self.start_next_competence(phase)
         else:
             self.page = await self.browser.follow(await self.browser.request("GET", "/profil"))

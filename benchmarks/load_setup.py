@@ -302,13 +302,13 @@ class CpuSnapshot:
     machine_total: float
     client: float
     servers: dict[str, float]
-    postgres: float
+    postgres: dict[int, float]  # backend pid -> CPU seconds
 
     @classmethod
     def take(cls, servers: list[Server], pg_pids: list[int]) -> CpuSnapshot:
         busy, total = machine_busy()
         return cls(time.perf_counter(), busy, total, client_cpu(), {s.name: server_cpu(s) for s in servers},
-                   sum(_proc_cpu(p) for p in pg_pids))
+                   {p: _proc_cpu(p) for p in pg_pids})
 
 
 def cpu_shares(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
@@ -319,6 +319,8 @@ def cpu_shares(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
               "client": (after.client - before.client) / wall}
     for name in after.servers:
         shares[f"gunicorn {name}"] = (after.servers[name] - before.servers.get(name, 0.0)) / wall
-    shares["postgres (our backends)"] = max(0.0, after.postgres - before.postgres) / wall
+    # Backends that appeared during the phase count in full; those that ended during it are lost (undercount).
+    pg = sum(max(0.0, cpu - before.postgres.get(pid, 0.0)) for pid, cpu in after.postgres.items())
+    shares["postgres (our backends)"] = pg / wall
     shares["other"] = shares["machine"] - sum(v for k, v in shares.items() if k != "machine")
     return shares

@@ -103,7 +103,7 @@ def _postgres_and_redis(base_url: str) -> str | None:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_tiny_run_goes_through_every_page_and_cleans_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The benchmark is PostgreSQL-only: it runs in the suite's PostgreSQL pass (TEST_DATABASE_URL), beside that database.
+    # PostgreSQL only: it runs in the suite's PostgreSQL pass (TEST_DATABASE_URL), beside that database.
     base_url = os.environ.get("TEST_DATABASE_URL", "")
     if not base_url.startswith("postgresql"):
         pytest.skip("the load benchmark needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://…")
