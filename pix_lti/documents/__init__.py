@@ -1,0 +1,1 @@
+"""Printable documents (PDF) shared by features: class account sheets (Orga), certificates (certif)."""
