@@ -28,6 +28,7 @@ FEATURES: tuple[str, ...] = (
     "pix_lti.assessment",
     "pix_lti.participation",
     "pix_lti.orga",
+    "pix_lti.certif",
     "pix_lti.launch",
     "pix_lti.outbox",
 )

@@ -10,5 +10,6 @@ from pix_lti.launch import models as launch_models  # noqa: F401
 from pix_lti.outbox import models as outbox_models  # noqa: F401
 from pix_lti.auth.saml import models as saml_models  # noqa: F401
 from pix_lti.auth.oidc import models as oidc_models  # noqa: F401
+from pix_lti.certif import models as certif_models  # noqa: F401
 
 metadata = Base.metadata

@@ -17,6 +17,7 @@ from pix_lti.identity.models import User
 class AssessmentType(enum.StrEnum):
     COMPETENCE_EVALUATION = "COMPETENCE_EVALUATION"
     CAMPAIGN = "CAMPAIGN"
+    CERTIFICATION = "CERTIFICATION"  # the test of a certification candidate (pix_lti.certif)
 
 
 class AssessmentStatus(enum.StrEnum):
