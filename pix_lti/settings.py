@@ -96,6 +96,8 @@ class Settings:
     content_dir: str = field(default=str(PROJECT_ROOT / "content"), metadata={"spec": _Spec(_parse_str, "Folder holding content packs (`content/<pack>/`).")})
     database_pool_size: int = field(default=5, metadata={"spec": _Spec(_parse_int, "Connections kept per worker process (PostgreSQL).", minimum=1)})
     database_connect_timeout: int = field(default=5, metadata={"spec": _Spec(_parse_int, "Seconds to wait for a database connection before failing (health checks answer 503).", minimum=1)})
+    certification_mode: str = field(default="v3", metadata={"spec": _Spec(_parse_str, "Certification test: `v3` (IRT flash engine, one ability across competences, fixed length) or `v2` (3 challenges per certifiable competence at the highest level reached).", choices=("v3", "v2"))})
+    certification_length: int = field(default=32, metadata={"spec": _Spec(_parse_int, "Number of questions of a v3 certification test.", minimum=8)})
 
     # ----- derived values -------------------------------------------------------------------------------------------
     @property
