@@ -12,3 +12,5 @@ _events = Namespace()
 assessment_completed = _events.signal("assessment-completed")
 # sender: the SQLAlchemy session; kwargs: participation
 participation_shared = _events.signal("participation-shared")
+# sender: the SQLAlchemy session; kwargs: certification_session, results (its CertificationResult rows, just published)
+certification_published = _events.signal("certification-published")
