@@ -200,10 +200,10 @@ def kept_knowledge(session: Session, assessment: Assessment, competence: str,
     """Knowledge from earlier assessments the engine starts from. When improving a finished competence, older failures
     become testable again: only validated elements are kept. (Earlier assessments do not change while this one runs,
     so the read is memoised for the transaction.)"""
-    memo: dict[tuple[int, str], dict[str, KnowledgeElement]] = session.info.setdefault("pix_lti.kept", {})
+    memo: dict[tuple[int, str], dict[str, engine.KnowledgeElement]] = engine_bridge.transaction_memo(session, "kept")
     key = (assessment.id, competence)
     if key not in memo:
-        memo[key] = current_knowledge(session, assessment.user_id, competence, exclude_assessment_id=assessment.id)
+        memo[key] = _earlier_knowledge(session, assessment.user_id, competence, assessment.id)
     previous = memo[key]
     allowed = set(skills) if skills is not None else None
     kept = []
@@ -212,8 +212,24 @@ def kept_knowledge(session: Session, assessment: Assessment, competence: str,
             continue
         if assessment.improving_since is not None and ke.status != "validated":
             continue
-        kept.append(_to_engine(ke))
+        kept.append(ke)
     return tuple(kept)
+
+
+def _earlier_knowledge(session: Session, user_id: int, competence: str,
+                       exclude_assessment_id: int) -> dict[str, engine.KnowledgeElement]:
+    """:func:`current_knowledge` for the answer path: one statement (the reset joined in), plain rows, no ORM objects."""
+    ke = KnowledgeElement.__table__.c
+    reset = CompetenceReset.__table__.c
+    rows = session.execute(
+        select(ke.skill_id, ke.status, ke.source, ke.challenge_id)
+        .select_from(KnowledgeElement.__table__.outerjoin(
+            CompetenceReset.__table__, (reset.user_id == ke.user_id) & (reset.competence_code == ke.competence_code)))
+        .where(ke.user_id == user_id, ke.competence_code == competence, ke.assessment_id != exclude_assessment_id,
+               (reset.reset_at.is_(None)) | (ke.created_at > reset.reset_at))
+        .order_by(ke.assessment_id, ke.id))
+    return {skill_id: engine.KnowledgeElement(skill_id=skill_id, status=status, source=source, challenge_id=challenge)
+            for skill_id, status, source, challenge in rows}
 
 
 def _rng(assessment: Assessment) -> np.random.Generator:
@@ -269,9 +285,9 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
         assessment.stop_reason = stop_reason
         events.assessment_completed.send(session, assessment=assessment, catalog=catalog, max_level=max_level)
     else:
-        version = engine_bridge.current_version(session, assessment.pack_key, chosen)
         assessment.current_challenge_id = chosen
-        assessment.current_challenge_version_id = version.id
+        assessment.current_challenge_version_id = engine_bridge.current_version_id(session, assessment.pack_key,
+                                                                                   chosen)
         assessment.current_challenge_shown_at = None
     assessment.updated_at = now
     session.flush()
@@ -286,8 +302,9 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
                                    answers=_engine_answers(assessment, catalog, competence),
                                    knowledge=kept_knowledge(session, assessment, competence, skills=tested.skill_ids))
     elements = selector.knowledge(catalog, state)
-    session.execute(delete(KnowledgeElement).where(KnowledgeElement.assessment_id == assessment.id,
-                                                   KnowledgeElement.competence_code == competence))
+    table = KnowledgeElement.__table__  # Core statements: no ORM bookkeeping (nothing here is loaded as objects)
+    session.execute(delete(table).where(table.c.assessment_id == assessment.id,
+                                        table.c.competence_code == competence))
     # Pix are counted on the whole référentiel, whatever subset the test ran on.
     whole = catalogs.full_catalog(session, assessment.pack_key).slice(competence)
     rows = []
@@ -300,8 +317,8 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
                      "skill_id": ke.skill_id, "status": str(ke.status), "source": str(ke.source),
                      "challenge_id": ke.challenge_id, "earned_pix": pix, "created_at": now})
     if rows:
-        session.execute(insert(KnowledgeElement), rows)  # one multi-row INSERT rather than an ORM object each
-    session.flush()
+        # One INSERT … VALUES (…), (…) statement: the ORM bulk form goes through executemany (a statement per row).
+        session.execute(insert(table).values(rows))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -355,8 +372,9 @@ def submit_answer(
 ) -> AnswerOutcome:
     """Record the answer to the current challenge once, check it, update knowledge and pick what comes next."""
     now = now or utcnow()
-    existing = session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
-                                                   Answer.challenge_id == challenge_id))
+    # The assessment's answers (loaded after its row lock, so they include a concurrent submit's committed answer) are
+    # needed by the engine anyway: no separate query for the duplicate check.
+    existing = next((a for a in assessment.answers if a.challenge_id == challenge_id), None)
     if existing is not None:
         return AnswerOutcome(existing, duplicate=True)  # already answered: same result, stored once
     if assessment.status is not AssessmentStatus.STARTED:
@@ -372,25 +390,51 @@ def submit_answer(
     spec = engine_bridge.solution_spec(version, locale)
     checked = check_answer(spec, value, skipped=skipped, timed_out=timed_out,
                            focused_out=focused_out and version.focused)
-    answer = Answer(assessment_id=assessment.id, challenge_id=challenge_id, challenge_version_id=version.id,
-                    value=value, result=checked.result, result_details=dict(checked.fields) or None,
-                    locale=locale, time_spent_ms=int(elapsed * 1000), created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(answer)
-            session.flush()
-    except IntegrityError:
-        # A concurrent submit won the race (SQLite has no row lock): return what it stored.
+    answer = _insert_once(session, dict(
+        assessment_id=assessment.id, challenge_id=challenge_id, challenge_version_id=version.id, value=value,
+        result=checked.result, result_details=dict(checked.fields) or None, locale=locale,
+        time_spent_ms=int(elapsed * 1000), created_at=now))
+    if answer is None:
+        # A concurrent submit won the race (a caller without the row lock, or SQLite): return what it stored.
         existing = session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
                                                        Answer.challenge_id == challenge_id))
         assert existing is not None
         return AnswerOutcome(existing, duplicate=True)
     assessment.answers.append(answer) if answer not in assessment.answers else None
     assessment.answer_count += 1
-    catalog = test_catalog(session, assessment)
-    store_knowledge(session, assessment, catalog, catalog.competence_of(challenge_id), now)
+    if assessment.type is AssessmentType.CERTIFICATION:
+        # A certification picks its own challenges and writes no knowledge: the profile is not changed by it.
+        from pix_lti.certif import course as certif_course
+
+        certif_course.advance(session, assessment, now=now)
+        return AnswerOutcome(answer, duplicate=False)
+    with session.no_autoflush:  # the assessment's changes go out in one UPDATE, at the end of advance()
+        catalog = test_catalog(session, assessment)
+        store_knowledge(session, assessment, catalog, catalog.competence_of(challenge_id), now)
     advance(session, assessment, catalog, max_level=max_level, now=now)
     return AnswerOutcome(answer, duplicate=False)
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> Answer | None:
+    """INSERT the answer unless one to the same challenge exists (then None): ``ON CONFLICT DO NOTHING … RETURNING``
+    in one statement, no savepoint, on PostgreSQL and SQLite; a savepoint elsewhere."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_or_nothing
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as insert_or_nothing
+    else:
+        answer = Answer(**values)
+        try:
+            with session.begin_nested():
+                session.add(answer)
+                session.flush()
+        except IntegrityError:
+            return None
+        return answer
+    statement = (insert_or_nothing(Answer).values(**values)
+                 .on_conflict_do_nothing(index_elements=["assessment_id", "challenge_id"]).returning(Answer))
+    return session.scalars(statement).first()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -403,6 +447,8 @@ def answers_to_review(assessment: Assessment) -> list[Answer]:
 
 
 def checkpoint_due(assessment: Assessment) -> bool:
+    if assessment.type is AssessmentType.CERTIFICATION:
+        return False  # no checkpoints in a certification: right and wrong are never shown
     pending = assessment.answer_count - assessment.checkpoint_seen
     if pending <= 0:
         return False

@@ -43,8 +43,30 @@ def _own(assessment_id: int, *, lock: bool = False) -> Assessment:
     return assessment
 
 
+def _certification_gate(assessment: Assessment) -> ResponseReturnValue | None:
+    """For a certification: None when the candidate may go on here (authorised, in this browser session), otherwise
+    where to go instead (the candidate's certification page: wait for the invigilator, or the end page)."""
+    if assessment.type is not AssessmentType.CERTIFICATION:
+        return None
+    from pix_lti.certif.candidate_views import certification_gate
+
+    return certification_gate(assessment)
+
+
 def _to_router(assessment: Assessment) -> ResponseReturnValue:
     return redirect(url_for("assessment.router", assessment_id=assessment.id), code=303)
+
+
+def _to_next_step(assessment: Assessment) -> ResponseReturnValue:
+    """After an answer or a checkpoint: straight to the page the router would send to (the question or the
+    checkpoint), saving the student a round trip; PRG stays (303 to a GET page that shows the current step only).
+    Anything else (end of a test, certification) goes through the router."""
+    if assessment.type is not AssessmentType.CERTIFICATION:
+        if services.checkpoint_due(assessment):
+            return redirect(url_for("assessment.checkpoint", assessment_id=assessment.id), code=303)
+        if assessment.status is AssessmentStatus.STARTED:
+            return redirect(url_for("assessment.question", assessment_id=assessment.id), code=303)
+    return _to_router(assessment)
 
 
 def _campaign_end(assessment: Assessment) -> ResponseReturnValue:
@@ -64,6 +86,8 @@ def _title(assessment: Assessment) -> str:
         participation = get_db().get(CampaignParticipation, assessment.campaign_participation_id)
         if participation is not None:
             return participation.campaign.title
+    if assessment.type is AssessmentType.CERTIFICATION:
+        return _("Certification Pix")
     code = assessment.competence_code or ""
     return presenters.competence_name(get_db(), assessment.pack_key, code, locale()) or code
 
@@ -89,6 +113,9 @@ def _problem(error: services.AssessmentError, assessment: Assessment) -> Respons
 @login_required
 def router(assessment_id: int) -> ResponseReturnValue:
     assessment = _own(assessment_id)
+    if assessment.type is AssessmentType.CERTIFICATION:
+        return _certification_gate(assessment) or redirect(
+            url_for("assessment.question", assessment_id=assessment.id), code=303)
     if assessment.status is AssessmentStatus.ABORTED:
         flash(_("Ce test a été abandonné (la compétence a été remise à zéro)."), "info")
         return redirect(url_for("assessment.profile"), code=303)
@@ -116,6 +143,9 @@ def question(assessment_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         return _answer(assessment_id)
     assessment = _own(assessment_id, lock=True)
+    gate = _certification_gate(assessment)
+    if gate is not None:
+        return gate
     if assessment.status is not AssessmentStatus.STARTED or services.checkpoint_due(assessment):
         return _to_router(assessment)
     version = _current_version(assessment)
@@ -124,6 +154,11 @@ def question(assessment_id: int) -> ResponseReturnValue:
     context: dict[str, Any] = dict(assessment=assessment, version=version, shown_in=shown_in,
                                    number=assessment.answer_count + 1, position=position,
                                    block_size=rules.CHECKPOINT_SIZE, title=_title(assessment))
+    if assessment.type is AssessmentType.CERTIFICATION:
+        from pix_lti.certif.candidate_views import question_length
+
+        context.update(certification=True, position=assessment.answer_count + 1,
+                       block_size=question_length(assessment))
     if version.timer and assessment.current_challenge_shown_at is None:
         # The clock starts when the student chooses to see the question, after this warning.
         return render_template("assessment/timer_warning.html", **context)
@@ -143,6 +178,9 @@ def question(assessment_id: int) -> ResponseReturnValue:
 def start_timer(assessment_id: int) -> ResponseReturnValue:
     """After the warning of a timed question: the clock starts now (once; resuming does not restart it)."""
     assessment = _own(assessment_id, lock=True)
+    gate = _certification_gate(assessment)
+    if gate is not None:
+        return gate
     if assessment.status is AssessmentStatus.STARTED and not services.checkpoint_due(assessment):
         services.mark_shown(assessment, now())
         assessment.updated_at = now()
@@ -151,6 +189,9 @@ def start_timer(assessment_id: int) -> ResponseReturnValue:
 
 def _answer(assessment_id: int) -> ResponseReturnValue:
     assessment = _own(assessment_id, lock=True)
+    gate = _certification_gate(assessment)
+    if gate is not None:
+        return gate  # nothing stored: the candidate must be authorised again (or the test is over)
     form = request.form
     challenge_id = form.get("challenge_id", "")
     try:
@@ -164,7 +205,7 @@ def _answer(assessment_id: int) -> ResponseReturnValue:
                                locale=version_locale, max_level=max_level(), now=now())
     except services.AssessmentError as error:
         return _problem(error, assessment)
-    return _to_router(assessment)
+    return _to_next_step(assessment)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -177,7 +218,7 @@ def checkpoint(assessment_id: int) -> ResponseReturnValue:
         assessment = _own(assessment_id, lock=True)
         if services.checkpoint_due(assessment):
             services.close_checkpoint(assessment)
-        return _to_router(assessment)
+        return _to_next_step(assessment)
     assessment = _own(assessment_id)
     if not services.checkpoint_due(assessment):
         return _to_router(assessment)
@@ -194,6 +235,8 @@ def checkpoint(assessment_id: int) -> ResponseReturnValue:
 @login_required
 def result(assessment_id: int) -> ResponseReturnValue:
     assessment = _own(assessment_id)
+    if assessment.type is AssessmentType.CERTIFICATION:
+        return _to_router(assessment)  # no result page: results come after the jury's review
     if assessment.status is not AssessmentStatus.COMPLETED or services.checkpoint_due(assessment):
         return _to_router(assessment)
     if assessment.type is AssessmentType.CAMPAIGN:
