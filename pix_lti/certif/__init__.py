@@ -8,3 +8,6 @@ def init_app(app: Flask) -> None:
     from pix_lti.certif.blueprint import bp
 
     app.register_blueprint(bp)
+    from pix_lti.certif.results_blueprint import bp as results_bp  # scoring, jury, certificates, verification
+
+    app.register_blueprint(results_bp)

@@ -7,8 +7,13 @@ Hooks for other features, to call in the transaction that records the event:
   with the score at hand, ``queue_competence_grade(session, user_id, code, pix=…, level=…, max_level=…,
   event_id=…)``).
 
-Each queues one score per resource link the learner launched for that activity. The ``lti.score`` handler posts it
-(``userId`` = the learner's ``sub``) to the link's line item, found or created by resourceId/tag when the launch
+- ``queue_certification_outcome(session, result)`` when a certification result is published (the
+  ``certification_published`` event): one score per LMS course where the learner launched any link, on the tool's
+  OWN line item "Certification Pix" (resourceId ``pix-certification``), found or created in the course's line-item
+  container — never on the line item of the activity the learner launched.
+
+Each other hook queues one score per resource link the learner launched for that activity. The ``lti.score`` handler
+posts it (``userId`` = the learner's ``sub``) to the link's line item, found or created by resourceId/tag when the launch
 carried none, with a token cached in the shared store. The score's timestamp is fixed when queued, so a repeated
 delivery is the same score to the platform (a 409 "older or same timestamp" counts as delivered).
 """
@@ -70,9 +75,9 @@ def _bindings(session: Session, user_id: int, kind: ActivityKind, ref: str) -> l
 
 
 def _queue(session: Session, binding: LtiLinkLearner, *, event: str, score_given: float, score_maximum: float,
-           comment: str, moment: datetime) -> OutboxMessage:
+           comment: str, moment: datetime, line_item: dict[str, str] | None = None) -> OutboxMessage:
     link = binding.resource_link
-    payload = {
+    payload: dict[str, Any] = {
         "link_id": link.id,
         "user_id": binding.user_id,
         "lti_user_id": binding.lti_user_id,
@@ -83,6 +88,8 @@ def _queue(session: Session, binding: LtiLinkLearner, *, event: str, score_given
         "comment": comment,
         "event": event,
     }
+    if line_item is not None:  # a line item of its own (certification), not the link's
+        payload["line_item"] = line_item
     return enqueue(session, kind=SCORE_KIND, dedup_key=f"{SCORE_KIND}:{link.id}:{binding.user_id}:{event}",
                    payload=payload, reference=link_reference(link.id), now=moment)
 
@@ -145,6 +152,43 @@ def queue_assessment_grade(session: Session, assessment: Any, catalog: Any, *, m
                                   moment=assessment.completed_at)
 
 
+CERTIFICATION_LINE_ITEM = {"resource_id": "pix-certification", "tag": "pix-certification",
+                           "label": "Certification Pix"}
+CERTIFICATION_MAX = 1024
+
+
+def queue_certification_outcome(session: Session, result: Any) -> list[OutboxMessage]:
+    """Hook for certification, in the transaction that publishes ``result`` (a ``CertificationResult``): a validated
+    result sends its pix score out of 1024, a rejected one 0 with a comment; a cancelled one sends nothing. One score
+    per LMS course (registration + line-item container) where the learner launched any link of an active
+    registration, on the course's "Certification Pix" line item (see the module docstring)."""
+    from pix_lti.certif.models import ResultStatus
+
+    if result.published_at is None or result.status not in (ResultStatus.VALIDATED, ResultStatus.REJECTED):
+        return []
+    user_id = result.course.user_id
+    bindings = session.scalars(
+        select(LtiLinkLearner).join(LtiResourceLink).join(LtiRegistration)
+        .where(LtiLinkLearner.user_id == user_id, LtiRegistration.status == RegistrationStatus.ACTIVE,
+               LtiResourceLink.lineitems_url.is_not(None))
+        .order_by(LtiLinkLearner.last_launch_at.desc(), LtiLinkLearner.id))
+    validated = result.status is ResultStatus.VALIDATED
+    given = float(max(0, min(result.pix_score, CERTIFICATION_MAX))) if validated else 0.0
+    comment = (f"Certification Pix : {result.pix_score} pix (code {result.verification_code})" if validated
+               else "Certification Pix non validée")
+    messages, seen = [], set()
+    for binding in bindings:
+        link = binding.resource_link
+        container = (link.registration_id, link.lineitems_url)
+        if container in seen:  # several links of one course: one score on its one certification line item
+            continue
+        seen.add(container)
+        messages.append(_queue(session, binding, event=f"certification:{result.id}", score_given=given,
+                               score_maximum=CERTIFICATION_MAX, comment=comment, moment=result.published_at,
+                               line_item=dict(CERTIFICATION_LINE_ITEM)))
+    return messages
+
+
 def queue_existing_results(session: Session, link: LtiResourceLink, user_id: int) -> list[OutboxMessage]:
     """A learner's first launch of a campaign link after they already shared their results: send the grade now."""
     if link.activity_kind is not ActivityKind.CAMPAIGN:
@@ -185,6 +229,22 @@ def _line_item(ags: AssignmentsGradesService, link: LtiResourceLink, score_maxim
     return str(found.get_id())
 
 
+def _own_line_item(ags: AssignmentsGradesService, link: LtiResourceLink, spec: dict[str, str], score_maximum: float,
+                   scopes: list[str]) -> str:
+    """A line item of the tool's own (e.g. "Certification Pix") in the link's course container, found by resourceId
+    (or tag), else created (not tied to any resource link)."""
+    found = ags.find_lineitem_by_resource_id(spec["resource_id"]) or ags.find_lineitem_by_tag(spec["tag"])
+    if found is None:
+        if SCOPE_LINEITEM not in scopes:
+            raise PermanentError("the platform does not let the tool create the certification line item")
+        wanted = (LineItem().set_resource_id(spec["resource_id"]).set_tag(spec["tag"])
+                  .set_score_maximum(score_maximum).set_label(spec["label"]))
+        found = ags.find_or_create_lineitem(wanted, find_by="resource_id")
+    if not found.get_id():
+        raise PermanentError("the platform returned a line item without id")
+    return str(found.get_id())
+
+
 def send_score(message: OutboxMessage, database: Database) -> dict[str, Any]:
     """The ``lti.score`` handler. Reads what it needs in one short transaction, talks to the LMS with none open, and
     saves a line item it found or created in another."""
@@ -198,7 +258,8 @@ def send_score(message: OutboxMessage, database: Database) -> dict[str, Any]:
             raise PermanentError(f"the platform registration is {registration.status.value}")
         if link.ags_scopes and SCOPE_SCORE not in link.ags_scopes:
             raise PermanentError("the platform did not grant the score scope to this link")
-        if not (link.lineitem_url or link.lineitems_url):
+        own = payload.get("line_item")
+        if not (link.lineitems_url if own else (link.lineitem_url or link.lineitems_url)):
             raise PermanentError("the launch carried no grade service (AGS) endpoint")
         signing = keys.signing_key(session, current_app.config["SECRET_KEY"])
     # Detached snapshots from here on (loaded attributes stay readable).
@@ -212,9 +273,11 @@ def send_score(message: OutboxMessage, database: Database) -> dict[str, Any]:
              .set_timestamp(payload["timestamp"]).set_user_id(payload["lti_user_id"]))
     if payload.get("comment"):
         grade.set_comment(str(payload["comment"]))
-    lineitem_url = link.lineitem_url
+    lineitem_url = None if own else link.lineitem_url
     try:
-        if not lineitem_url:
+        if own:
+            lineitem_url = _own_line_item(ags, link, own, float(payload["score_maximum"]), scopes)
+        elif not lineitem_url:
             lineitem_url = _line_item(ags, link, float(payload["score_maximum"]), scopes)
             with database.transaction() as session:  # found next time without searching
                 stored = session.get(LtiResourceLink, link.id)
@@ -243,6 +306,12 @@ register_handler(SCORE_KIND, send_score)
 @events.participation_shared.connect
 def _grade_shared_participation(session: Session, *, participation: CampaignParticipation) -> None:
     queue_campaign_grade(session, participation)
+
+
+@events.certification_published.connect
+def _certification_outcomes(session: Session, *, certification_session: Any, results: Any) -> None:
+    for result in results:
+        queue_certification_outcome(session, result)
 
 
 @events.assessment_completed.connect
