@@ -1,14 +1,21 @@
-"""Pages for accounts without email: generate a class's accounts (printable sheet or CSV, shown once) and reset a
-student's password (teachers and référents)."""
+"""Pages for accounts without email: generate a class's accounts (printable PDF, printable page or CSV, shown once) and
+reset a student's password (teachers and référents).
+
+The format is chosen on the generation form, before generating: one POST creates the accounts and returns that one
+document. Temporary passwords exist in clear only in that response (``no-store``); only their hashes are kept, so there
+is no second download to offer later — generating again gives new temporary passwords to pupils who have not logged in
+yet. Nothing (no cache, no server-side file, no session) holds a password between two requests."""
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from pix_lti.db import get_db
-from pix_lti.orga import accounts, reporting
+from pix_lti.db import get_db, utcnow
+from pix_lti.documents.pdf import pdf_response_headers
+from pix_lti.orga import accounts, accounts_pdf, reporting
 from pix_lti.orga.access import orga, orga_route
 from pix_lti.orga.csv_export import encode_rows
 from pix_lti.orga.models import OrganisationLearner
@@ -41,6 +48,13 @@ def class_accounts(org_id: int) -> ResponseReturnValue:
         safe = "".join(c if c.isalnum() else "-" for c in division)
         response.headers["Content-Disposition"] = f'attachment; filename="comptes-{safe}.csv"'
         return _no_store(response)
+    if request.form.get("format") == "pdf":
+        info = accounts_pdf.SheetInfo(school=orga().organisation.name, division=division,
+                                      date_text=format_date(utcnow(), format="long"),
+                                      login_url=url_for("auth.login", _external=True))
+        body = accounts_pdf.account_sheet_pdf(rows, info, lang=str(get_locale() or "fr"))
+        safe = "".join(c if c.isalnum() else "-" for c in division)
+        return Response(body, headers=pdf_response_headers(f"comptes-{safe}.pdf"))
     return _no_store(Response(render_template("orga/account_sheet.html", rows=rows, division=division, notes=NOTES)))
 
 

@@ -8,7 +8,9 @@ import csv
 import io
 import re
 from datetime import date
+from pathlib import Path
 
+import pypdfium2
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -119,3 +121,89 @@ def test_reset_refused_across_organisations_and_for_staff(client: FlaskClient, d
     token = csrf_token_from(client.get(f"/orga/{world.org_a.id}").get_data(as_text=True))
     assert client.post(f"/orga/{world.org_a.id}/eleves/{staff_row.id}/mot-de-passe",
                        data={"csrf_token": token}).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The printable PDF sheet
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _pdf_pages_text(data: bytes) -> list[str]:
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return [pdf[index].get_textpage().get_text_range() for index in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+def test_pdf_sheet_has_a_card_per_pupil_whose_passwords_log_in(app, client: FlaskClient, db_session: Session,
+                                                               world: World) -> None:
+    pupils = [("Hugo", "Bernard", date(2012, 3, 21)), ("Léa", "N'Diaye-Lefèvre", date(2012, 12, 5)),
+              ("Maximilien-Alexandre", "De La Tour d'Auvergne-Lauraguais", date(2012, 6, 1))]
+    pupils += [(f"Élève{n}", f"Classe{n}", date(2012, 1, n + 1)) for n in range(7)]  # ten cards: two pages
+    for n, (first, last, birth) in enumerate(pupils):
+        add_learner(db_session, world, f"{n:09d}AB", first, last, birth)
+    add_learner(db_session, world, "999999999AB", "Autre", "Classe", date(2012, 1, 1), division="4B")
+    log_in_as(client, world.member_a)
+    response = submit_form(client, f"/orga/{world.org_a.id}/eleves/comptes", {"classe": "4A", "format": "pdf"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.headers["Content-Disposition"] == 'inline; filename="comptes-4A.pdf"'
+    pages = _pdf_pages_text(response.data)
+    assert len(pages) == 2 and "Page 1 / 2" in pages[0] and "Page 2 / 2" in pages[1]
+    first = pages[0]
+    assert "Collège A" in first and "classe 4A" in first and "BERNARD Hugo" in first
+    assert "hugo.bernard2103" in first and "Changez votre mot de passe à la première connexion." in first
+    assert "http://localhost/connexion" in first and "Autre" not in "".join(pages)
+    # Every password printed logs its pupil in (and sends them to change it first).
+    db_session.expire_all()
+    learners = {l.user.username: l for l in accounts.class_learners(db_session, world.org_a, "4A")}
+    text = "\n".join(pages)
+    # A long username wraps onto more lines (never cut): join what lies between the two labels.
+    found = [("".join(username.split()), password) for username, password in re.findall(
+        r"Identifiant :(.*?)Mot de passe provisoire :\s*([a-z2-9]{3}-[a-z2-9]{3}-[a-z2-9]{3})", text, re.S)]
+    assert len(found) == len(pupils), text
+    for username, password in found:
+        assert username in learners and verify_password(learners[username].user.password_hash, password)
+    pupil = app.test_client()
+    username, password = found[0]
+    assert login(pupil, username, password).status_code == 303
+    assert "/compte/mot-de-passe" in pupil.get("/profil").headers["Location"]
+    # The artefact: page 1 as a picture.
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = pypdfium2.PdfDocument(response.data)
+    try:
+        pdf[0].render(scale=1.5).to_pil().save(ARTIFACTS / "orga-account-sheet-page1.png")
+    finally:
+        pdf.close()
+
+
+def test_pdf_sheet_in_english_and_for_accounts_already_active(client: FlaskClient, db_session: Session,
+                                                             world: World) -> None:
+    learner = add_learner(db_session, world, "123456789AB", "Hugo", "Bernard", date(2012, 3, 21))
+    accounts.generate_class_accounts(db_session, world.org_a, "4A")
+    learner.user.must_change_password = False  # Hugo changed his password: no new one on the sheet
+    db_session.flush()
+    log_in_as(client, world.member_a)
+    response = submit_form(client, f"/orga/{world.org_a.id}/eleves/comptes", {"classe": "4A", "format": "pdf"},
+                           headers={"Accept-Language": "en"})
+    (page,) = _pdf_pages_text(response.data)
+    assert "Login accounts — class 4A" in page and "Account already activated" in page
+    assert "hugo.bernard2103" in page and "Temporary password" not in page
+
+
+def test_pdf_sheet_is_refused_to_another_organisation_and_without_csrf(client: FlaskClient, db_session: Session,
+                                                                       world: World) -> None:
+    add_learner(db_session, world, "123456789AB", "Hugo", "Bernard", date(2012, 3, 21))
+    log_in_as(client, world.admin_b)
+    token = csrf_token_from(client.get(f"/orga/{world.org_b.id}").get_data(as_text=True))
+    refused = client.post(f"/orga/{world.org_a.id}/eleves/comptes",
+                          data={"csrf_token": token, "classe": "4A", "format": "pdf"})
+    assert refused.status_code in (403, 404) and b"%PDF" not in refused.data
+    client.post("/deconnexion", data={"csrf_token": token})
+    log_in_as(client, world.member_a)
+    no_token = client.post(f"/orga/{world.org_a.id}/eleves/comptes", data={"classe": "4A", "format": "pdf"})
+    assert no_token.status_code == 400 and b"%PDF" not in no_token.data
+    db_session.expire_all()
+    assert all(l.user_id is None for l in accounts.class_learners(db_session, world.org_a, "4A"))  # nothing created
