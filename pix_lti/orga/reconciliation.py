@@ -3,8 +3,10 @@ date, names compared tolerantly (accents, case, hyphens, apostrophes and spaces 
 family or the usage name). One free match links the account; several matches, or a match already linked to another
 account, are never resolved silently: the student is told to ask the teacher.
 
-For the campaign pages (``participation``) to call: ``find_learner`` then ``link_learner``; both receive a session and
-flush."""
+The campaign pages (``participation``) call ``needs_reconciliation`` before a new participation starts, then
+``find_learner`` and ``link_learner``; all receive a session and flush. A linked learner is how a participant shows
+under its class in the activity list, the results and the exports (participations are per account; the class comes
+from the account's active learner row in the campaign's organisation)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from pix_lti.identity import services as identity_services
-from pix_lti.identity.models import MembershipRole, Organisation, User
+from pix_lti.identity.models import Membership, MembershipRole, Organisation, User
 from pix_lti.identity.usernames import normalise_name
 from pix_lti.orga.models import OrganisationLearner
 
@@ -41,11 +43,38 @@ def _first_names(learner: OrganisationLearner) -> set[str]:
     return {normalise_name(n) for n in names if normalise_name(n)}
 
 
+def has_roster(session: Session, organisation_id: int) -> bool:
+    """Whether the organisation has imported a roster (at least one active learner)."""
+    return bool(session.scalar(select(exists().where(OrganisationLearner.organisation_id == organisation_id,
+                                                     OrganisationLearner.is_active.is_(True)))))
+
+
+def is_staff(session: Session, user: User) -> bool:
+    """Platform administrators and référents/teachers of any organisation: never linked to a pupil's roster row
+    (a roster must not become a way to reach a staff account; staff previewing a campaign just take it)."""
+    if user.is_platform_admin:
+        return True
+    return bool(session.scalar(select(exists().where(
+        Membership.user_id == user.id, Membership.role.in_((MembershipRole.ADMIN, MembershipRole.MEMBER))))))
+
+
+def linked_learner(session: Session, organisation_id: int, user: User) -> OrganisationLearner | None:
+    return session.scalar(select(OrganisationLearner).where(
+        OrganisationLearner.organisation_id == organisation_id, OrganisationLearner.user_id == user.id,
+        OrganisationLearner.is_active.is_(True)))
+
+
+def needs_reconciliation(session: Session, organisation_id: int, user: User) -> bool:
+    """Before a new participation in a campaign of ``organisation_id``: the organisation has a roster and the account
+    is neither linked to one of its active learners (by a teacher's account sheet, a GAR/LTI arrival or an earlier
+    reconciliation) nor staff."""
+    return (has_roster(session, organisation_id) and linked_learner(session, organisation_id, user) is None
+            and not is_staff(session, user))
+
+
 def find_learner(session: Session, organisation: Organisation, user: User, *, first_name: str, last_name: str,
                  birth_date: date) -> Match:
-    already = session.scalar(select(OrganisationLearner).where(
-        OrganisationLearner.organisation_id == organisation.id, OrganisationLearner.user_id == user.id,
-        OrganisationLearner.is_active.is_(True)))
+    already = linked_learner(session, organisation.id, user)
     if already is not None:
         return Match(MatchOutcome.ALREADY_YOURS, already)
     first, last = normalise_name(first_name), normalise_name(last_name)
@@ -68,12 +97,19 @@ def find_learner(session: Session, organisation: Organisation, user: User, *, fi
 
 
 def link_learner(session: Session, learner: OrganisationLearner, user: User) -> OrganisationLearner:
-    """Link the roster row to the account and make the account a student of the organisation."""
+    """Link the roster row to the account and make the account a student of the organisation. The link is one
+    conditional UPDATE (``user_id IS NULL``), so two accounts typing the same identity at once cannot both get it."""
     if learner.user_id not in (None, user.id):
         raise ValueError("this learner is linked to another account")
     organisation = session.get(Organisation, learner.organisation_id)
     assert organisation is not None
-    learner.user = user
+    if learner.user_id is None:
+        claimed = session.execute(update(OrganisationLearner).where(
+            OrganisationLearner.id == learner.id, OrganisationLearner.user_id.is_(None))
+            .values(user_id=user.id).execution_options(synchronize_session=False))
+        session.refresh(learner)
+        if claimed.rowcount != 1 and learner.user_id != user.id:
+            raise ValueError("this learner is linked to another account")
     identity_services.ensure_membership(session, user, organisation, MembershipRole.STUDENT)
     session.flush()
     return learner

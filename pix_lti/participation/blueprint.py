@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from pix_lti.participation import views
+from pix_lti.participation import reconcile_views, views
 
 bp = Blueprint("participation", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static-participation")
@@ -11,6 +11,8 @@ bp.add_url_rule("/campagnes", view_func=views.join, methods=["GET", "POST"], end
 bp.add_url_rule("/campagnes/<code>", view_func=views.landing, endpoint="landing")
 bp.add_url_rule("/campagnes/<code>/identifiant", view_func=views.external_id, methods=["GET", "POST"],
                 endpoint="external_id")
+bp.add_url_rule("/campagnes/<code>/inscription", view_func=reconcile_views.reconcile, methods=["GET", "POST"],
+                endpoint="reconcile")
 bp.add_url_rule("/campagnes/<code>/commencer", view_func=views.start, methods=["GET", "POST"], endpoint="start")
 bp.add_url_rule("/campagnes/<code>/fin", view_func=views.end, endpoint="end")
 bp.add_url_rule("/campagnes/<code>/envoyer", view_func=views.share, methods=["POST"], endpoint="share")

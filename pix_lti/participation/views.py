@@ -21,7 +21,7 @@ from pix_lti.auth.access import current_user, login_required
 from pix_lti.db import get_db, keep_changes_on_error, utcnow
 from pix_lti.engine import rules
 from pix_lti.identity.models import User
-from pix_lti.orga import campaigns, codes
+from pix_lti.orga import campaigns, codes, reconciliation
 from pix_lti.orga.models import Campaign, CampaignParticipation, CampaignType, ParticipationStatus
 from pix_lti.participation import presenters
 from pix_lti.participation.forms import CodeForm, ExternalIdForm, ParticipationActionForm
@@ -126,6 +126,12 @@ def _checked_participation(campaign: Campaign) -> CampaignParticipation:
     return participation
 
 
+def _needs_reconciliation(campaign: Campaign) -> bool:
+    """A first participation in a campaign of an organisation with a roster waits until the pupil has found
+    themselves in it (``participation.reconcile``); see :mod:`pix_lti.participation.reconcile_views`."""
+    return reconciliation.needs_reconciliation(get_db(), campaign.organisation_id, _user())
+
+
 def _after_start(campaign: Campaign, participation: CampaignParticipation) -> ResponseReturnValue:
     if campaign.type is CampaignType.ASSESSMENT and participation.status is ParticipationStatus.STARTED:
         assessment = campaigns.campaign_assessment(get_db(), participation)
@@ -173,8 +179,11 @@ def landing(code: str) -> ResponseReturnValue:
             if skill.competence not in covered:
                 covered.append(skill.competence)
         areas = [(code_, names.get(code_, code_)) for code_ in covered]
+    needs_identity = person is not None and participation is None and campaign.archived_at is None \
+        and _needs_reconciliation(campaign)
     return _render("participation/landing.html", campaign=campaign, participation=participation,
                    paragraphs=presenters.paragraphs(campaign.landing_text), competences=areas,
+                   needs_identity=needs_identity,
                    login_url=url_for("auth.login", next=url_for("participation.landing", code=campaign.code)),
                    form=ParticipationActionForm())
 
@@ -192,6 +201,8 @@ def external_id(code: str) -> ResponseReturnValue:
         return redirect(url_for("participation.landing", code=campaign.code), code=303)
     if campaign.archived_at is not None:
         return _closed(campaign)
+    if _needs_reconciliation(campaign):
+        return redirect(url_for("participation.reconcile", code=campaign.code), code=303)
     form = ExternalIdForm()
     form.external_id.label.text = campaign.external_id_label
     if form.validate_on_submit():
@@ -218,6 +229,8 @@ def start(code: str) -> ResponseReturnValue:
     if not ParticipationActionForm().validate_on_submit():
         abort(400)
     existing = campaigns.active_participation(get_db(), campaign.id, _user().id)
+    if existing is None and campaign.archived_at is None and _needs_reconciliation(campaign):
+        return redirect(url_for("participation.reconcile", code=campaign.code), code=303)
     if existing is None and campaign.external_id_label:
         return redirect(url_for("participation.external_id", code=campaign.code), code=303)
     try:
