@@ -16,7 +16,7 @@ _lock = threading.Lock()
 
 def full_catalog(session: Session, pack_key: str) -> engine.Catalog:
     """The pack's catalog; looked up once per transaction (the lookup checks the latest release with a query)."""
-    memo: dict[str, engine.Catalog] = session.info.setdefault("pix_lti.catalogs", {})
+    memo: dict[str, engine.Catalog] = engine_bridge.transaction_memo(session, "catalogs")
     catalog = memo.get(pack_key)
     if catalog is None:
         catalog = memo[pack_key] = engine_bridge.get_catalog(session, pack_key)

@@ -198,8 +198,11 @@ def _answer(assessment_id: int) -> ResponseReturnValue:
         if not challenge_id or len(challenge_id) > MAX_CHALLENGE_ID:
             raise services.InvalidAnswer("challenge_id")
         version_locale = locale()
+        # ``version`` stays referenced during submit_answer, which then finds it in the session (a weak identity map).
+        version = None
         if assessment.current_challenge_version_id is not None and challenge_id == assessment.current_challenge_id:
-            version_locale = presenters.display_locale(_current_version(assessment), locale())
+            version = _current_version(assessment)
+            version_locale = presenters.display_locale(version, locale())
         services.submit_answer(get_db(), assessment, challenge_id=challenge_id, form=form,
                                skipped=bool(form.get("skip")), focused_out=form.get("focused_out") == "1",
                                locale=version_locale, max_level=max_level(), now=now())

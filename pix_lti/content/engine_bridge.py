@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
 from pix_lti.content.models import (
@@ -44,10 +44,27 @@ class ContentNotLoaded(LookupError):
 class _CacheEntry:
     release: tuple[int, str]  # (id, checksum): ids alone can be reused after a rolled-back load
     catalog: Catalog
+    # Challenge source id -> id of its current version in this release (versions are immutable and a release never
+    # changes: the answer path maps the engine's choice to the version to show without a query).
+    version_ids: Mapping[str, int]
 
 
 _catalogs: dict[tuple[str, str | None], _CacheEntry] = {}
 _catalog_lock = threading.Lock()
+_TX_MEMO = "pix_lti.transaction_memo"
+
+
+def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict for ``name`` that lives as long as the session's current transaction: what was read once in it (the
+    latest release, a learner's earlier knowledge) is not read again, and a later transaction reads afresh."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_TX_MEMO, {})
+    return memos.setdefault(name, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_transaction_memo(session: Session, *args: Any) -> None:
+    session.info.pop(_TX_MEMO, None)
 
 
 def latest_release(session: Session, pack_key: str) -> ContentRelease:
@@ -62,19 +79,33 @@ def latest_release(session: Session, pack_key: str) -> ContentRelease:
 
 def get_catalog(session: Session, pack_key: str, framework: str | None = None) -> Catalog:
     """The engine catalog of ``pack_key`` (one framework: default the pack's first), cached per release."""
-    release = latest_release(session, pack_key)
+    return _entry(session, pack_key, framework).catalog
+
+
+def _entry(session: Session, pack_key: str, framework: str | None = None) -> _CacheEntry:
+    """The cache entry of the pack's latest release, checked once per transaction (one small query)."""
     key = (pack_key, framework)
-    marker = (release.id, release.checksum)
+    memo: dict[tuple[str, str | None], _CacheEntry] = transaction_memo(session, "catalog_entries")
+    entry = memo.get(key)
+    if entry is not None:
+        return entry
+    row = session.execute(
+        select(ContentRelease.id, ContentRelease.checksum, ContentRelease.pack_id).join(ContentPack)
+        .where(ContentPack.key == pack_key).order_by(ContentRelease.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise ContentNotLoaded(f"content pack {pack_key!r} is not loaded (run `pix-lti content load`)")
+    marker = (row.id, row.checksum)
     entry = _catalogs.get(key)
-    if entry is not None and entry.release == marker:
-        return entry.catalog
-    with _catalog_lock:  # one build per process even when several requests miss at once
-        entry = _catalogs.get(key)
-        if entry is None or entry.release != marker:
-            catalog = build_catalog(session, release.pack_id, framework, version=f"{pack_key}@{release.id}")
-            entry = _CacheEntry(marker, catalog)
-            _catalogs[key] = entry
-    return entry.catalog
+    if entry is None or entry.release != marker:
+        with _catalog_lock:  # one build per process even when several requests miss at once
+            entry = _catalogs.get(key)
+            if entry is None or entry.release != marker:
+                catalog, version_ids = _build(session, row.pack_id, framework, version=f"{pack_key}@{row.id}")
+                entry = _CacheEntry(marker, catalog, version_ids)
+                _catalogs[key] = entry
+    memo[key] = entry
+    return entry
 
 
 def clear_catalog_cache() -> None:
@@ -82,6 +113,11 @@ def clear_catalog_cache() -> None:
 
 
 def build_catalog(session: Session, pack_id: int, framework: str | None = None, *, version: str = "") -> Catalog:
+    return _build(session, pack_id, framework, version=version)[0]
+
+
+def _build(session: Session, pack_id: int, framework: str | None = None, *,
+           version: str = "") -> tuple[Catalog, dict[str, int]]:
     fw_query = select(Framework).where(Framework.pack_id == pack_id).order_by(Framework.id)
     if framework is not None:
         fw_query = fw_query.where(Framework.source_id == framework)
@@ -106,6 +142,7 @@ def build_catalog(session: Session, pack_id: int, framework: str | None = None, 
                                          status="archived" if archived else "active"))
         skill_db_ids[db_id] = sid
     challenges = []
+    version_ids: dict[str, int] = {}
     for ch in session.scalars(
         select(Challenge).where(Challenge.pack_id == pack_id, Challenge.skill_id.in_(skill_db_ids))
         .options(joinedload(Challenge.current_version)).order_by(Challenge.id)
@@ -115,7 +152,17 @@ def build_catalog(session: Session, pack_id: int, framework: str | None = None, 
             id=ch.source_id, skill_id=skill_db_ids[ch.skill_id], timed=v.timer is not None, focused=v.focused,
             discrimination=v.irt_discrimination, difficulty=v.irt_difficulty,
             status="validated" if ch.status == ChallengeStatus.VALIDATED else "archived"))
-    return Catalog.build(skills, challenges, version=version)
+        version_ids[ch.source_id] = v.id
+    return Catalog.build(skills, challenges, version=version), version_ids
+
+
+def current_version_id(session: Session, pack_key: str, challenge_id: str) -> int:
+    """The id of the version to show (and to record with the answer) for the engine's challenge id: from the cached
+    release of the pack, without a query on the answer path."""
+    version_id = _entry(session, pack_key).version_ids.get(challenge_id)
+    if version_id is None:  # not in the default framework's catalog: ask the database
+        version_id = current_version(session, pack_key, challenge_id).id
+    return version_id
 
 
 def current_version(session: Session, pack_key: str, challenge_id: str) -> ChallengeVersion:
