@@ -1,6 +1,7 @@
 """Orga in real Chromium: a référent imports a SIECLE file, builds a target profile and creates a campaign; a student
 joins with the code, takes the test and sends the results; the teacher sees them in the activity list and the
-participant page, then downloads the CSV. Screenshots go to ``test-artifacts/e2e/orga-*.png``."""
+participant page, then downloads the CSV. The school has a roster, so the student first finds themselves in it (name
+and birth date) and shows under the class. Screenshots go to ``test-artifacts/e2e/orga-*.png``."""
 
 from __future__ import annotations
 
@@ -107,8 +108,19 @@ def test_referent_imports_creates_a_campaign_and_reads_a_students_results(
     sign_in(pupil, student)
     pupil.goto(f"/campagnes/{code}")
     expect(pupil.locator(".campaign-text")).to_contain_text("Bonjour les 4e !")
+    # The school has a roster: "Je commence" first asks who the pupil is, to file the results under the class.
+    pupil.get_by_role("link", name="Je commence").click()
+    expect(pupil.get_by_role("heading", level=1)).to_have_text("Retrouver votre inscription")
+    expect(pupil.get_by_label("Prénom")).to_have_value("Sacha")  # the account's names, prefilled
+    pupil.get_by_label("Nom de famille").fill("LAMBERT")
+    date_group = pupil.get_by_role("group", name="Date de naissance")
+    date_group.get_by_label("Jour").fill("14")
+    date_group.get_by_label("Mois").fill("02")
+    date_group.get_by_label("Année").fill("2012")
+    screenshot(pupil, "orga-student-reconcile")
+    axe(pupil)
     with pupil.expect_navigation():
-        pupil.get_by_role("button", name="Je commence").click()
+        pupil.get_by_role("button", name="Je continue").click()
     assessment_id = assessment_id_of(pupil)
     for _ in range(40):
         path = urlsplit(pupil.url).path
@@ -130,6 +142,7 @@ def test_referent_imports_creates_a_campaign_and_reads_a_students_results(
     row = page.locator("tbody tr", has_text="Lambert")
     expect(row).to_contain_text("Résultats envoyés")
     expect(row).to_contain_text("100 %")
+    expect(row).to_contain_text("4A")  # reconciled: shown under the roster's class
     screenshot(page, "orga-activity")
     axe(page)
     row.get_by_role("link").click()
