@@ -238,8 +238,7 @@ def remove_candidate(session: Session, candidate: CertificationCandidate) -> Non
     if candidate.course is not None or candidate.status not in (CandidateStatus.NOT_STARTED,
                                                                 CandidateStatus.AUTHORISED):
         raise CertifError("already_started")
-    candidate.session.candidates.remove(candidate)
-    session.delete(candidate)
+    candidate.session.candidates.remove(candidate)  # delete-orphan: the row goes at the flush
     session.flush()
 
 
