@@ -317,8 +317,9 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
                      "skill_id": ke.skill_id, "status": str(ke.status), "source": str(ke.source),
                      "challenge_id": ke.challenge_id, "earned_pix": pix, "created_at": now})
     if rows:
-        # One INSERT … VALUES (…), (…) statement: the ORM bulk form goes through executemany (a statement per row).
-        session.execute(insert(table).values(rows))
+        # Core executemany of one cached statement (psycopg pipelines the rows in one round trip). Neither the ORM bulk
+        # form (rows grouped by their non-null keys: several batches) nor a VALUES list (compiled anew each time).
+        session.execute(insert(table), rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
