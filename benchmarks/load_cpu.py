@@ -59,7 +59,7 @@ class Meter:
         def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             if self.counting and self.current is not None:
                 self.sql[self.current] += 1
-                self.statements.setdefault(self.current, Counter())[" ".join(statement.split())[:150]] += 1
+                self.statements.setdefault(self.current, Counter())[" ".join(statement.split())[-260:]] += 1
 
         store = app.extensions["pix_lti.kv"]
         for name in ("get_json", "set_json", "delete", "add", "incr"):

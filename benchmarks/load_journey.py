@@ -56,6 +56,9 @@ class Student:
     rng: random.Random
     page: Response | None = None
     csrf: str = ""
+    # Answer-loop phase: a checkpoint reached after an answer is closed at once (POST "Continuer") instead of being
+    # read (GET), so that nearly every request is an answer POST or the question page it leads to.
+    skip_reviews: bool = False
     started: int = 0  # competence tests started
     answers: int = 0
     finished: int = 0
@@ -145,8 +148,10 @@ class Student:
             recorder = self.browser.recorder
             recording = recorder.recording
             start = time.perf_counter()
-            self.page = await self.browser.follow(await self.browser.request("POST", form.action,
-                                                                             self.build_answer(form)))
+            response = await self.browser.request("POST", form.action, self.build_answer(form))
+            if self.skip_reviews and (response.location or "").endswith("/point-etape"):
+                response = await self.browser.request("POST", response.location or "", [("csrf_token", self.csrf)])
+            self.page = await self.browser.follow(response)
             self.answers += 1
             if recording and self.page.status < 400:
                 recorder.composite(ANSWER_CHAIN, time.perf_counter() - start)

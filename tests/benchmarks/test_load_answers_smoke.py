@@ -113,6 +113,7 @@ def test_a_tiny_run_goes_through_every_page_and_cleans_up(tmp_path: Path, capsys
     out = tmp_path / "run.json"
     code = load_answers.main(["--students", "3", "--workers", "1", "--warmup", "0.2", "--duration", "1.5",
                               "--bare-duration", "0.6", "--think", "0.05", "--paced-duration", "0.8",
+                              "--loop-duration", "1.5",
                               "--database-url", base_url, "--json", str(out)])
     assert code == 0
     report = json.loads(out.read_text())
@@ -125,7 +126,13 @@ def test_a_tiny_run_goes_through_every_page_and_cleans_up(tmp_path: Path, capsys
     assert saturation["answer POST"]["count"] > 0 and saturation["question GET"]["count"] > 0
     assert phases["bare INSERT"]["summary"]["bare INSERT POST"]["count"] > 0
     assert report["headline"]["ratio"] > 0
-    assert "answer POST throughput / bare INSERT throughput" in capsys.readouterr().out
+    # The answer loop: answers and the question pages they lead to, never a checkpoint page read.
+    loop = phases[load_answers.LOOP_PHASE]["summary"]
+    assert loop["answer POST"]["count"] > 0 and loop["question GET"]["count"] > 0
+    assert "checkpoint GET" not in loop
+    assert report["headline"]["loop_ratio"] > 0
+    printed = capsys.readouterr().out
+    assert "answer POST throughput / bare INSERT throughput" in printed and "answer loop (" in printed
     # Clean-up: the database is dropped and the run's Redis keys are gone.
     import redis
     from sqlalchemy import text
