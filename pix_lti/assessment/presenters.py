@@ -93,6 +93,8 @@ def build_profile(session: Session, user_id: int, pack_key: str, *, locale: str,
     catalog = catalogs.full_catalog(session, pack_key)
     scores = services.profile_score(session, user_id, catalog, max_level)
     by_code = scores.by_competence()
+    states = services.competence_states(session, user_id)  # all at once, not two queries per competence
+    not_started = services.CompetenceState(None, "not_started", None, None)
     groups = []
     for area in framework_areas(session, pack_key):
         color = area.color or DEFAULT_AREA_COLOR
@@ -101,7 +103,7 @@ def build_profile(session: Session, user_id: int, pack_key: str, *, locale: str,
             if competence.status is not ItemStatus.ACTIVE:
                 continue
             score = by_code.get(competence.code)
-            state = services.competence_state(session, user_id, competence.code)
+            state = states.get(competence.code, not_started)
             has_progress = state.assessment is not None
             rows.append(CompetenceRow(
                 code=competence.code, name=localized_text(competence.name, locale), area_code=area.code,

@@ -131,6 +131,26 @@ def competence_state(session: Session, user_id: int, competence: str) -> Compete
         return CompetenceState(None, "not_started", None, None)
     reset = session.scalar(select(CompetenceReset.reset_at).where(
         CompetenceReset.user_id == user_id, CompetenceReset.competence_code == competence))
+    return _state_of(latest, reset)
+
+
+def competence_states(session: Session, user_id: int) -> dict[str, CompetenceState]:
+    """:func:`competence_state` of every competence the learner has a test of, in two queries (the profile page);
+    a competence missing from the result is not started."""
+    latest: dict[str, Assessment] = {}
+    for assessment in session.scalars(
+            select(Assessment).where(Assessment.user_id == user_id,
+                                     Assessment.type == AssessmentType.COMPETENCE_EVALUATION)
+            .order_by(Assessment.id)):
+        if assessment.competence_code is not None:
+            latest[assessment.competence_code] = assessment  # ordered by id: the last one wins
+    resets = {code: at for code, at in session.execute(
+        select(CompetenceReset.competence_code, CompetenceReset.reset_at).where(CompetenceReset.user_id == user_id))
+    } if latest else {}
+    return {code: _state_of(assessment, resets.get(code)) for code, assessment in latest.items()}
+
+
+def _state_of(latest: Assessment, reset: datetime | None) -> CompetenceState:
     if reset is not None and reset >= latest.created_at:
         return CompetenceState(None, "not_started", None, None)
     last_activity = latest.completed_at or latest.updated_at
