@@ -60,12 +60,12 @@ MAX_LEVEL = 6  # the product default (levels 7–8 not reachable)
 LEVEL_SHARES = np.array([0.07, 0.13, 0.18, 0.19, 0.17, 0.12, 0.08, 0.06])  # true level 0..7
 RHO = 0.6  # correlation of a learner's competences (latent scale)
 MODELS = {"slip_guess": (0.10, 0.20), "misspecified": (0.15, 0.25), "irt_2pl": None}
-# Benchmark name → (registered selector, options).  ``bayesian_notube`` is the default engine with
-# the tube-inference content rule off (it may ask a skill Pix inference already decided).
+# Benchmark name → (registered selector, options).  ``bayesian_strict`` is the default engine with
+# the strict tube-inference rule (a skill Pix inference already decided is never asked).
 ENGINES: dict[str, tuple[str, dict[str, object]]] = {
     "smart_random": ("smart_random", {}),
     "bayesian": ("bayesian", {}),
-    "bayesian_notube": ("bayesian", {"tube_inference": False}),
+    "bayesian_strict": ("bayesian", {"inferred": "never"}),
     "bayesian_irt": ("bayesian_irt", {}),
     "flash": ("flash", {}),
 }
@@ -290,9 +290,10 @@ as it ran, including the preemption by other processes on the shared machine.
 engine assuming this answer model can expect more on this bank (levels with only 2–4 skills in a
 competence cannot outvote a slip or a guess).  ``bayesian`` assumes the slip/guess step model and
 ``bayesian_irt`` the 2PL model: each is best under its own model, so calibrating real answers
-(``pix_lti.engine.calibration``) should decide which one the product uses.  ``bayesian_notube`` is
-``bayesian`` with the tube-inference content rule off (``tube_inference=False``): it may ask a skill
-that Pix inference has already validated or invalidated from another answer in its tube."""
+(``pix_lti.engine.calibration``) should decide which one the product uses.  ``bayesian`` may ask a
+skill that Pix inference validated or invalidated from another answer in its tube, after the
+untested skills of equally informative levels (``inferred="last"``); ``bayesian_strict`` never does
+(``inferred="never"``, the strict reading of the tube-inference rule)."""
 
 
 def format_report(results: dict[str, dict[str, dict[str, object]]], header: str) -> str:
@@ -341,7 +342,7 @@ def targets(results: dict[str, dict[str, dict[str, object]]]) -> list[str]:
     """The issue's targets, each with the measured figures and whether it is met."""
     sg, mis, irt = results.get("slip_guess", {}), results.get("misspecified", {}), results.get("irt_2pl", {})
     out = []
-    for name in ("bayesian", "bayesian_notube"):
+    for name in ("bayesian", "bayesian_strict"):
         if name in sg and "smart_random" in sg:
             b, s = sg[name], sg["smart_random"]
             exact, q, sr_q = float(b["exact"]), float(b["q_mean"]), float(s["q_mean"])  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from pix_lti.engine import (
 )
 from pix_lti.engine.inference import slice_knowledge
 from pix_lti.engine.selection.bayesian import _depth_model
+from pix_lti.engine.selection.base import timed_filter
 from tests.engine.engine_factories import ans, make_catalog
 
 B = BayesianSelector()
@@ -100,9 +101,12 @@ def test_stop_reasons() -> None:
     cat = make_catalog({"1.1": {"a": [1, 2, 3], "b": [1, 2, 3], "c": [1, 2, 3]}})
     rng = np.random.default_rng(0)
     # Confident: three wrong answers at level 1 (8³ odds against depth ≥ 1).
+    # P(depth 0) = .8³ / (.8³ + 3 × .1³) = 0.9942: confident at 0.99, not at the default 0.995.
     state = AssessmentState("1.1", (ans("@a1", "ko"), ans("@b1", "ko"), ans("@c1", "ko")))
-    sel = B.next_challenge(cat, state, rng)
-    assert sel.stop_reason is StopReason.CONFIDENT and sel.confidence >= 0.99
+    sel = BayesianSelector(confidence=0.99).next_challenge(cat, state, rng)
+    assert sel.stop_reason is StopReason.CONFIDENT and sel.confidence == pytest.approx(0.512 / 0.515)
+    # At the default 0.995 it is not confident, but no answer can still bring 0.01 bit.
+    assert B.next_challenge(cat, state, rng).stop_reason is StopReason.NO_INFORMATIVE
     assert sel.level_probabilities[0] == pytest.approx(sel.confidence)
     # Max length.
     sel = BayesianSelector(max_length=1).next_challenge(cat, AssessmentState("1.1", (ans("@a2"),)), rng)
@@ -110,14 +114,17 @@ def test_stop_reasons() -> None:
     # No informative item: a gain threshold no answer can reach.
     sel = BayesianSelector(min_gain=0.99).next_challenge(cat, AssessmentState("1.1"), rng)
     assert sel.stop_reason is StopReason.NO_INFORMATIVE
-    # No candidate: everything tested (right at level 3 validates the tube by inference).
+    # No candidate: every skill answered directly.
     tiny = make_catalog({"1.1": {"a": [1, 2, 3]}})
-    sel = B.next_challenge(tiny, AssessmentState("1.1", (ans("@a1", "ko"), ans("@a3", "ko"))), rng)
-    assert sel.stop_reason in (StopReason.NO_CANDIDATE, StopReason.CONFIDENT)
-    sel = BayesianSelector(confidence=0.999).next_challenge(
-        tiny, AssessmentState("1.1", (ans("@a3"), ans("@a2", "ko"))), rng
-    )
-    assert sel.stop_reason is StopReason.NO_CANDIDATE
+    every = AssessmentState("1.1", (ans("@a1", "ko"), ans("@a2", "ko"), ans("@a3", "ko")))
+    assert BayesianSelector(confidence=0.9999).next_challenge(tiny, every, rng).stop_reason is StopReason.NO_CANDIDATE
+    # Strict rule: @a1 was validated by inference (right at level 3), so nothing is left to ask;
+    # by default the inferred @a1 is still asked (its own answer was never observed).
+    state = AssessmentState("1.1", (ans("@a3"), ans("@a2", "ko")))
+    strict = BayesianSelector(confidence=0.999, inferred="never")
+    assert strict.next_challenge(tiny, state, rng).stop_reason is StopReason.NO_CANDIDATE
+    sel = BayesianSelector(confidence=0.999).next_challenge(tiny, state, rng)
+    assert sel.challenge_id is not None and tiny.skill_of(sel.challenge_id).id == "@a1"
 
 
 def session(cat, comp, answer_of, selector=B, seed=0):  # type: ignore[no-untyped-def]
@@ -174,10 +181,17 @@ def test_content_rules_and_level_consistency_on_a_synthetic_bank(bank_catalog) -
         for i, a in enumerate(answers):
             before = slice_knowledge(cat, sl, answers[:i])
             local = sl.local_index[cat.skill_of(a.challenge_id).id]
-            assert before.status[local] == 0, "asked a skill already tested or inferred"
+            answered = {skill for skill, _ in before.evidence}
+            assert local not in answered, "asked a skill already answered"
+            not_answered = np.ones(sl.n_skills, dtype=bool)
+            not_answered[list(answered)] = False
             if before.last_timed and cat.ch_timed[cat.challenge_index[a.challenge_id]]:
-                askable = before.untested() & sl.playable & sl.has_untimed
+                askable = not_answered & sl.playable & sl.has_untimed
                 assert not askable.any(), "timed right after timed although an untimed one was left"
+            if before.status[local] != 0:  # inferred: only once no untested skill of its level is left
+                mask = timed_filter(sl, sl.playable & not_answered, before.last_timed)
+                same_level = mask & (sl.level == sl.level[local])
+                assert not (same_level & before.untested()).any(), "asked an inferred skill before an untested one"
         assert len(answers) <= B.max_length
         state = AssessmentState(comp, tuple(answers))
         post = B.posterior(slice_knowledge(cat, sl, answers))
@@ -226,12 +240,34 @@ def test_irt_variant_level_is_what_its_pix_say_and_no_skill_is_asked_twice(bank_
         assert score_competence(cat, comp, kes).level == model.levels[int(np.argmax(p_level))]
 
 
-def test_tube_inference_option_only_changes_what_may_be_asked() -> None:
+def test_inferred_rule_only_changes_what_may_be_asked() -> None:
     cat = make_catalog({"1.1": {"a": [1, 2, 3, 4], "b": [2, 3]}})
     k = slice_knowledge(cat, cat.slice("1.1"), [ans("@a1", "ko")])
     ids = cat.slice("1.1").skill_ids
-    strict = {ids[i] for i in np.flatnonzero(B._askable(k))}
-    free = {ids[i] for i in np.flatnonzero(BayesianSelector(tube_inference=False)._askable(k))}
+    strict = {ids[i] for i in np.flatnonzero(BayesianSelector(inferred="never")._askable(k))}
+    free = {ids[i] for i in np.flatnonzero(B._askable(k))}
     assert strict == {"@b2", "@b3"}  # @a2..@a4 were invalidated by inference
     assert free == {"@a2", "@a3", "@a4", "@b2", "@b3"}  # only the answered skill is excluded
-    assert B.posterior(k).depth == pytest.approx(BayesianSelector(tube_inference=False).posterior(k).depth)
+    assert B.posterior(k).depth == pytest.approx(BayesianSelector(inferred="never").posterior(k).depth)
+    with pytest.raises(ValueError):
+        BayesianSelector(inferred="sometimes")
+
+
+def test_inferred_skills_are_asked_after_the_untested_ones_of_their_level() -> None:
+    # @a3 right validates @a2 by inference; the level-2 candidates are then @a2 (inferred) and
+    # @b2, @c2 (untested): "last" asks these first, "any" draws among all three.
+    cat = make_catalog({"1.1": {"a": [2, 3], "b": [2], "c": [2]}})
+    first = (ans("@a3"),)
+
+    def asked(selector, answers):  # type: ignore[no-untyped-def]
+        st = AssessmentState("1.1", answers)
+        picks = (selector.next_challenge(cat, st, np.random.default_rng(s)).challenge_id for s in range(40))
+        return {cat.skill_of(c).id for c in picks if c is not None}
+
+    assert asked(B, first) == {"@b2", "@c2"}
+    assert asked(BayesianSelector(inferred="any"), first) == {"@a2", "@b2", "@c2"}
+    assert asked(BayesianSelector(inferred="never"), first) == {"@b2", "@c2"}
+    # Once @b2 and @c2 are answered (one each way), the inferred @a2 is asked; never under "never".
+    more = first + (ans("@b2", "ko"), ans("@c2"))
+    assert asked(B, more) == {"@a2"}
+    assert asked(BayesianSelector(inferred="never"), more) == set()

@@ -15,19 +15,31 @@ default 6).  The posterior over d is pushed onto these reported levels R; the pr
 the distinct reported levels.  So the level the engine is confident about is by construction what
 the pix say, even when a level has a single skill (4 pix) or levels above the cap exist.
 
-Selection.  Candidates are skills that are playable and untested under Pix tube inference (one
-challenge per skill; a skill already implied by an answer in its tube is not asked), with the
-timed-spacing rule.  An answer's likelihood depends only on the skill's level, so the expected
-information gain I(answer; R) is computed once per candidate level; the skill is drawn uniformly
-among the candidates within ``gain_tolerance`` of the best gain (randomesque exposure control:
-every skill of the chosen level shares the exposure), then a challenge uniformly among its
-playable ones.
+Selection.  Candidates are playable skills without a direct answer (one challenge per skill),
+with the timed-spacing rule.  Pix tube inference decides the order, not what may be asked
+(``inferred``, default ``"last"``): a skill that an answer in its tube has validated or
+invalidated by inference has not been observed, and only its own answer can confirm or overturn
+the inference (a guess on a hard skill validates the easier ones of the tube; a slip on an easy
+one invalidates the harder ones).  So, among equally informative candidates, skills nothing has
+inferred go first, and an inferred skill is asked only when no such skill is left at that level
+(the same holds for a skill an earlier assessment only estimated; a direct answer, earlier or in
+this assessment, is never asked again).
+``inferred="never"`` is the strict rule (an inferred skill is never asked): on the benchmark it
+costs about half a point of exact accuracy because, with 2–4 skills at some levels, the skills
+that decide the boundary level are often the inferred ones (docs/benchmarks.md, Engine).  An
+answer's likelihood depends only on the skill's level, so the expected information gain
+I(answer; R) is computed once per candidate level; the skill is drawn uniformly among the
+candidates within ``gain_tolerance`` of the best gain (randomesque exposure control: every skill
+of the chosen level shares the exposure), then a challenge uniformly among its playable ones.
 
-Stop when P(R = r) ≥ ``confidence`` (0.99) for some r, when the best remaining gain is below
-``min_gain`` bits (or nothing is left), or after ``max_length`` answers.  With one challenge per
-skill, a competence whose boundary level has only 2–4 skills can run out of evidence before the
-confidence is reached: the engine then stops (``no_informative_item``) and reports the most
-probable level — nothing else it could ask would change the decision noticeably.
+Stop when P(R = r) ≥ ``confidence`` (0.995) for some r, when the best remaining gain is below
+``min_gain`` bits (or nothing is left), or after ``max_length`` (30) answers.  ``min_gain`` also
+bounds the confidence in practice: near P = 0.99 one answer can no longer bring 0.01 bit, so the
+two thresholds go together.  With one challenge per skill, a competence whose boundary level has
+only 2–4 skills can run out of evidence before the confidence is reached: the engine then stops
+(``no_informative_item``) and reports the most probable level — nothing else it could ask would
+change the decision noticeably.  The most probable level is also the decision that maximises the
+expected exact accuracy (the posterior mode over reported levels).
 
 Knowledge output.  ``knowledge`` validates every active skill up to the most probable depth d̂
 within the most probable reported level, and invalidates every skill above it
@@ -43,7 +55,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pix_lti.engine.catalog import Catalog, CompetenceSlice
-from pix_lti.engine.inference import SliceKnowledge, knowledge_from_depth, slice_knowledge
+from pix_lti.engine.inference import UNTESTED, SliceKnowledge, knowledge_from_depth, slice_knowledge
 from pix_lti.engine.scoring import score_from_exact_pix
 from pix_lti.engine.selection.base import pick_challenge, require_competence, timed_filter
 from pix_lti.engine.types import (
@@ -55,6 +67,7 @@ from pix_lti.engine.types import (
 )
 
 FloatArray = NDArray[np.float64]
+INFERRED_RULES = ("last", "never", "any")
 
 
 def _entropy(p: FloatArray) -> FloatArray:
@@ -138,12 +151,12 @@ class BayesianSelector:
 
     slip: float = 0.10
     guess: float = 0.20
-    confidence: float = 0.99
-    max_length: int = 20
+    confidence: float = 0.995
+    max_length: int = 30
     min_gain: float = 0.01  # bits
     gain_tolerance: float = 0.0  # relative: candidates within it of the best gain are drawn from
     max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
-    tube_inference: bool = True  # False: only skills answered directly are excluded
+    inferred: str = "last"  # skills Pix inference decided: "last" asked after the others, "never", "any"
     name: str = "bayesian"
 
     def __post_init__(self) -> None:
@@ -151,6 +164,8 @@ class BayesianSelector:
             raise ValueError("need 0 < slip, guess < 0.5")
         if not 0.5 < self.confidence < 1:
             raise ValueError("confidence must be in (0.5, 1)")
+        if self.inferred not in INFERRED_RULES:
+            raise ValueError(f"inferred must be one of {', '.join(INFERRED_RULES)}")
 
     # -- model -------------------------------------------------------------------------------
     def p_right_by_depth(self, skill_levels: NDArray[np.int64], n_depths: int) -> FloatArray:
@@ -177,9 +192,9 @@ class BayesianSelector:
 
     # -- selector interface ------------------------------------------------------------------
     def _askable(self, k: SliceKnowledge) -> NDArray[np.bool_]:
-        """Skills that may still be asked: untested under Pix tube inference (the content rule),
-        or, with ``tube_inference=False``, simply not observed directly yet."""
-        if self.tube_inference:
+        """Skills that may still be asked: without a direct answer (one challenge per skill), and,
+        with ``inferred="never"``, also without an inferred knowledge element (strict Pix rule)."""
+        if self.inferred == "never":
             return k.untested()
         askable = np.ones(k.sl.n_skills, dtype=bool)
         askable[[local for local, _ in k.evidence]] = False
@@ -221,6 +236,9 @@ class BayesianSelector:
         if best < self.min_gain:
             return stop(StopReason.NO_INFORMATIVE)
         pool = cands[gain >= best * (1.0 - self.gain_tolerance) - 1e-12]
+        if self.inferred == "last":  # untested skills first; inferred ones when none is left
+            untested = pool[k.status[pool] == UNTESTED]
+            pool = untested if untested.size else pool
         skill = int(pool[rng.integers(pool.size)])
         ci = pick_challenge(sl, skill, k.last_timed, rng)
         return Selection(
