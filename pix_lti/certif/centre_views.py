@@ -150,7 +150,8 @@ def enrol_class(org_id: int, session_id: int) -> ResponseReturnValue:
     cs = session_or_404(session_id)
     db = get_db()
     if request.method == "POST":
-        ids = [int(x) for x in request.form.getlist("learner") if x.isdigit()]
+        # ASCII digits only ("²".isdigit() is true but int() refuses it), within a database integer.
+        ids = [int(x) for x in request.form.getlist("learner") if x.isascii() and x.isdigit() and len(x) < 10]
         try:
             added = centres.enrol_learners(db, cs, centres.learners_by_ids(db, org_id, ids))
         except centres.CertifError as refused:
@@ -158,7 +159,7 @@ def enrol_class(org_id: int, session_id: int) -> ResponseReturnValue:
         else:
             flash(_("%(n)d candidats inscrits.", n=added), "success")
         return redirect(url_for("certif.session", org_id=org_id, session_id=cs.id), code=303)
-    division = request.args.get("classe", "")
+    division = request.args.get("classe", "").replace("\x00", "")[:255]
     learners: list[OrganisationLearner] = centres.class_learners(db, org_id, division) if division else []
     enrolled = {c.organisation_learner_id for c in cs.candidates}
     return render_template("certif/enrol_class.html", cs=cs, divisions=centres.divisions(db, org_id),

@@ -29,6 +29,7 @@ from pix_lti.orga.models import OrganisationLearner
 TEXT_MAX = 255
 DESCRIPTION_MAX = 2000
 MAX_CODE_DRAWS = 50
+SESSION_YEARS = (2000, 2100)  # a session date outside is a typing mistake
 
 
 class CertifError(Exception):
@@ -39,6 +40,12 @@ class CertifError(Exception):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
+
+
+def form_text(form: Mapping[str, str], name: str) -> str:
+    """A typed field, stripped, without NUL characters (PostgreSQL refuses them in text: a 500 otherwise)."""
+    value = form.get(name, "")
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def make_centre(session: Session, organisation: Organisation) -> CertificationCentre:
@@ -72,14 +79,17 @@ class SessionDraft:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str], timezone: str) -> SessionDraft:
-        draft = cls(day=form.get("day", "").strip(), hour=form.get("hour", "").strip(),
-                    room=form.get("room", "").strip(), address=form.get("address", "").strip(),
-                    examiner=form.get("examiner", "").strip(), description=form.get("description", "").strip())
+        draft = cls(day=form_text(form, "day"), hour=form_text(form, "hour"), room=form_text(form, "room"),
+                    address=form_text(form, "address"), examiner=form_text(form, "examiner"),
+                    description=form_text(form, "description"))
         try:
-            local = datetime.combine(date.fromisoformat(draft.day), time.fromisoformat(draft.hour))
+            day = date.fromisoformat(draft.day)
+            if not SESSION_YEARS[0] <= day.year <= SESSION_YEARS[1]:
+                raise ValueError("year out of range")  # also keeps the UTC conversion away from year 1 / 9999
+            local = datetime.combine(day, time.fromisoformat(draft.hour))
             draft.starts_at = local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
-        except ValueError:
-            draft.errors["day" if not _is_date(draft.day) else "hour"] = "invalid"
+        except (ValueError, OverflowError):
+            draft.errors["day" if not _is_plausible_date(draft.day) else "hour"] = "invalid"
         for name in ("room", "address", "examiner"):
             if len(getattr(draft, name)) > TEXT_MAX:
                 draft.errors[name] = "too_long"
@@ -98,12 +108,11 @@ class SessionDraft:
                    description=certification_session.description)
 
 
-def _is_date(text: str) -> bool:
+def _is_plausible_date(text: str) -> bool:
     try:
-        date.fromisoformat(text)
+        return SESSION_YEARS[0] <= date.fromisoformat(text).year <= SESSION_YEARS[1]
     except ValueError:
         return False
-    return True
 
 
 def _free_access_code(session: Session) -> str:
@@ -166,8 +175,8 @@ class CandidateDraft:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> CandidateDraft:
-        draft = cls(first_name=form.get("first_name", "").strip(), last_name=form.get("last_name", "").strip(),
-                    birth_date=form.get("birth_date", "").strip(), external_id=form.get("external_id", "").strip(),
+        draft = cls(first_name=form_text(form, "first_name"), last_name=form_text(form, "last_name"),
+                    birth_date=form_text(form, "birth_date"), external_id=form_text(form, "external_id"),
                     accessibility_adjustment=form.get("accessibility_adjustment") == "1")
         for name in ("first_name", "last_name"):
             value = getattr(draft, name)

@@ -21,6 +21,7 @@ ACCESS_LETTERS = 4
 ACCESS_DIGITS = 2
 VERIFICATION_LENGTH = 8
 VERIFICATION_PREFIX = "P-"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number is no id (and PostgreSQL would refuse it)
 
 _ACCESS_RE = re.compile(rf"[{LETTERS}]{{{ACCESS_LETTERS}}}[{DIGITS}]{{{ACCESS_DIGITS}}}")
 _VERIFICATION_RE = re.compile(rf"P-[{VERIFICATION_ALPHABET}]{{{VERIFICATION_LENGTH}}}")
@@ -73,7 +74,7 @@ def is_valid_verification_code(code: str) -> bool:
 def normalise_session_number(raw: str | None) -> int | None:
     """The session number as typed (spaces tolerated); None when it is not a positive number."""
     compact = _SEPARATORS.sub("", raw or "")
-    if not compact.isdigit() or len(compact) > 12:
+    if not (compact.isascii() and compact.isdigit()) or len(compact) > 10:
         return None
     number = int(compact)
-    return number if number > 0 else None
+    return number if 0 < number <= MAX_ID else None

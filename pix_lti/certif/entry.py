@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pix_lti.certif import codes
-from pix_lti.certif.centres import CertifError
+from pix_lti.certif.centres import CertifError, form_text
 from pix_lti.certif.models import CandidateStatus, CertificationCandidate, CertificationSession, SessionStatus
 from pix_lti.identity.models import User
 from pix_lti.identity.usernames import normalise_name
@@ -30,7 +30,7 @@ class EntryDraft:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> EntryDraft:
-        draft = cls(**{name: form.get(name, "").strip() for name in
+        draft = cls(**{name: form_text(form, name) for name in
                        ("session_number", "access_code", "first_name", "last_name", "birth_date")})
         if codes.normalise_session_number(draft.session_number) is None:
             draft.errors["session_number"] = "invalid"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pix_lti.auth.passwords import verify_password
 from pix_lti.certif import codes, course as course_services
-from pix_lti.certif.centres import CertifError
+from pix_lti.certif.centres import CertifError, form_text
 from pix_lti.certif.models import (
     CandidateStatus,
     CertificationCandidate,
@@ -97,8 +97,8 @@ class IncidentDraft:
 
     @classmethod
     def from_form(cls, form: Mapping[str, str], known_challenges: set[str]) -> IncidentDraft:
-        draft = cls(category=form.get("category", ""), challenge_id=form.get("challenge_id", "").strip(),
-                    description=form.get("description", "").strip())
+        draft = cls(category=form_text(form, "category"), challenge_id=form_text(form, "challenge_id"),
+                    description=form_text(form, "description"))
         if draft.category not in {c.value for c in IncidentCategory}:
             draft.errors["category"] = "invalid"
         if draft.challenge_id and draft.challenge_id not in known_challenges:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from pix_lti.assessment.views import now
 from pix_lti.certif import invigilation
 from pix_lti.certif.access import candidate_or_404
-from pix_lti.certif.centres import CertifError
+from pix_lti.certif.centres import CertifError, form_text
 from pix_lti.certif.models import CertificationSession, SessionStatus
 from pix_lti.db import get_db, keep_changes_on_error
 from pix_lti.web import ratelimit
@@ -39,11 +39,11 @@ def login() -> ResponseReturnValue:
     status = 200
     number = ""
     if request.method == "POST":
-        number = request.form.get("session_number", "").strip()[:20]
+        number = form_text(request.form, "session_number")[:20]
         keep_changes_on_error()
         ratelimit.hit_and_check(LOGIN_PER_ADDRESS, request.remote_addr or "-")
         ratelimit.hit_and_check(LOGIN_PER_SESSION, number or "-")
-        found = invigilation.check_credentials(get_db(), number, request.form.get("password", "")[:100])
+        found = invigilation.check_credentials(get_db(), number, form_text(request.form, "password")[:100])
         if found is not None:
             session.regenerate()  # type: ignore[attr-defined]  # against session fixation, like a login
             session[INVIGILATOR_KEY] = found.id
@@ -158,7 +158,7 @@ def finalise(session_id: int) -> ResponseReturnValue:
     status = 200
     comment = certification_session.examiner_comment
     if request.method == "POST":
-        comment = request.form.get("examiner_comment", "")
+        comment = form_text(request.form, "examiner_comment")
         if request.form.get("confirm") != "1":
             error, status = _("Cochez la case pour confirmer les absences et les incidents."), 422
         else:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from pix_lti.auth.access import admin_required, current_user
 from pix_lti.certif import jury
+from pix_lti.certif.centres import form_text
 from pix_lti.certif.models import CertificationResult, CertificationSession, SessionStatus
 from pix_lti.certif.scoring import proposed_status
 from pix_lti.db import get_db
@@ -76,10 +77,10 @@ def result_action(result_id: int, action: str) -> ResponseReturnValue:
     db = get_db()
     result = _result_or_404(result_id)
     session_id = result.course.candidate.session_id
-    comment = request.form.get("comment", "")
+    comment = form_text(request.form, "comment")
     try:
         if action == "neutraliser":
-            jury.neutralise(db, result, request.form.get("challenge_id", ""), _user(), comment)
+            jury.neutralise(db, result, form_text(request.form, "challenge_id"), _user(), comment)
             flash(_("Épreuve neutralisée ; le résultat est recalculé."), "success")
         elif action == "rejeter":
             jury.reject(db, result, _user(), comment)
