@@ -11,7 +11,8 @@ What the jury does on a PENDING_JURY result (a FINALISED session, not yet publis
 
 **Publication** of a session: every PENDING_JURY result takes the status the rules proposed (VALIDATED when it has no
 reason, REJECTED otherwise); validated results get a unique verification code (``codes.new_verification_code``) and
-are valid 3 years from the publication date ("Validité 3 ans", seeds/004); the session becomes PUBLISHED; the event
+are valid 3 years from the **session date** ("Validité 3 ans", seeds/004) — the day the candidate was certified, the
+date the certificate prints, so "certified on" and "valid until" always read together; the session becomes PUBLISHED; the event
 ``certification_published`` lets other features react (LMS outcomes) in the same transaction.
 """
 
@@ -20,6 +21,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,12 +54,20 @@ class JuryError(Exception):
         self.code = code
 
 
-def valid_until(published: date, years: int = VALIDITY_YEARS) -> date:
-    """``years`` after ``published`` (29 February → 28 February)."""
+def valid_until(certified_on: date, years: int = VALIDITY_YEARS) -> date:
+    """``years`` after ``certified_on`` (29 February → 28 February)."""
     try:
-        return published.replace(year=published.year + years)
+        return certified_on.replace(year=certified_on.year + years)
     except ValueError:
-        return published.replace(year=published.year + years, day=28)
+        return certified_on.replace(year=certified_on.year + years, day=28)
+
+
+def certified_on(certification_session: CertificationSession) -> date:
+    """The session's day in the settings' time zone (the date the certificate prints)."""
+    timezone = "Europe/Paris"
+    if has_app_context():
+        timezone = str(current_app.config["PIX_SETTINGS"].timezone)
+    return certification_session.starts_at.astimezone(ZoneInfo(timezone)).date()
 
 
 def reviewable_sessions(session: Session) -> list[CertificationSession]:
@@ -167,7 +179,7 @@ def publish(session: Session, certification_session: CertificationSession, jury:
         result.published_at = now
         if result.status is ResultStatus.VALIDATED and not result.verification_code:
             result.verification_code = _unique_code(session, rng, taken)
-            result.valid_until = valid_until(now.date())
+            result.valid_until = valid_until(certified_on(certification_session))
         if result.reviewed_by_id is None:
             result.reviewed_by_id = jury.id
     certification_session.status = SessionStatus.PUBLISHED

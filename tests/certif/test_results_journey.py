@@ -5,6 +5,7 @@ centre's CSV, the Orga page and the LMS outcome queued in the outbox."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pypdfium2
 from flask import Flask
@@ -117,6 +118,9 @@ def test_whole_session_then_jury_publication_certificate_and_verification(app: F
     assert f"/certificats/{result.id}" in listing
     page = html_of(student.get(f"/certificats/{result.id}"))
     assert code in page and "Niveaux certifiés par compétence" in page and str(result.pix_score) in page
+    # Certified on the session's day (1 June 2030, after this test's publication date), valid 3 years from it.
+    assert result.valid_until == date(2033, 6, 1)
+    assert "Certifié(e) le 1 juin 2030" in page and "1 juin 2033" in page
     pdf_response = student.get(f"/certificats/{result.id}/certificat.pdf")
     assert pdf_response.status_code == 200 and pdf_response.mimetype == "application/pdf"
     assert "no-store" in pdf_response.headers["Cache-Control"]

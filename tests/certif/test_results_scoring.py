@@ -150,7 +150,8 @@ def test_jury_actions_and_publication(db_session: Session, demo_content: str) ->
                       "Tom": ResultStatus.VALIDATED}
     codes_ = [r.verification_code for r in published if r.verification_code]
     assert len(codes_) == 2 and len(set(codes_)) == 2 and all(c.startswith("P-") and len(c) == 10 for c in codes_)
-    assert results["Léa"].valid_until == date(2029, 3, 20) and results["Hugo"].verification_code is None
+    # Valid 3 years from the session date (12 March 2026, the date the certificate prints), not the publication.
+    assert results["Léa"].valid_until == date(2029, 3, 12) and results["Hugo"].verification_code is None
     assert results["Hugo"].reasons == ["jury"] and results["Hugo"].jury_comment == "comportement"
     with pytest.raises(jury.JuryError):
         jury.publish(db_session, s, world.jury)
@@ -163,3 +164,11 @@ def test_jury_actions_and_publication(db_session: Session, demo_content: str) ->
 def test_valid_until_on_29_february() -> None:
     assert jury.valid_until(date(2028, 2, 29)) == date(2031, 2, 28)
     assert jury.valid_until(date(2026, 3, 12)) == date(2029, 3, 12)
+
+
+def test_certified_on_is_the_local_session_day() -> None:
+    from pix_lti.certif.models import CertificationSession
+
+    late = CertificationSession(starts_at=datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc))  # 00:30 in Paris
+    assert jury.certified_on(late) == date(2027, 1, 1)
+    assert jury.valid_until(jury.certified_on(late)) == date(2030, 1, 1)
