@@ -107,7 +107,7 @@ class Meter:
             lines.append(f"   all pages per answer: {1000 * total / answers:.2f} ms CPU, "
                          f"{sum(self.sql.values()) / answers:.1f} SQL statements")
         if statements:
-            for category in ("answer POST", "question GET", "router GET"):
+            for category in ("answer POST", "question GET", "checkpoint GET", "result GET", "profile GET"):
                 n = self.requests.get(category)
                 if n:
                     lines.append(f"\n-- SQL per {category}")
@@ -184,6 +184,33 @@ class Driver:
             self._go(i, "GET", "/profil")
 
 
+def bare_cpu_ms(database_url: str, requests: int) -> float:
+    """App CPU per request of the bare INSERT route (the load benchmark's reference), measured the same way."""
+    os.environ.update(BENCH_DATABASE_URL=database_url, BENCH_TABLE=setup.BARE_TABLE)
+    import bare_insert_app
+
+    app = bare_insert_app.app
+    inner = app.wsgi_app
+    spent = [0.0]
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:  # the app's CPU only, as for the journey
+        cpu = time.process_time()
+        iterable = inner(environ, start_response)
+        body = b"".join(iterable)
+        spent[0] += time.process_time() - cpu
+        return [body]
+
+    app.wsgi_app = wsgi
+    client = app.test_client()
+    for n in range(50):  # warm-up: connections, compiled statements
+        client.post("/bare", data={"who": "warm-up", "n": str(n)})
+    spent[0] = 0.0
+    for n in range(requests):
+        client.post("/bare", data={"who": "load-cpu", "n": str(n)})
+    bare_insert_app.engine.dispose()
+    return 1000 * spent[0] / requests
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--students", type=int, default=10)
@@ -194,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", type=Path, help="write a cProfile (CPU clock) of the categories --profiled here")
     p.add_argument("--profiled", default="answer POST,question GET", help="categories to profile (comma-separated)")
     p.add_argument("--statements", action="store_true", help="list the SQL statements per request")
+    p.add_argument("--bare-requests", type=int, default=1000,
+                   help="requests to the bare INSERT route after the journey, for the CPU ratio (0: none)")
     p.add_argument("--seed", type=int, default=2026)
     args = p.parse_args(argv)
     run_id = f"{random.Random().randrange(16**6):06x}"
@@ -229,6 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.students} students, {driver.answers - counted_from} answers in "
               f"{time.perf_counter() - started:.1f} s; load average {[round(x, 2) for x in os.getloadavg()]}")
         print(meter.report(args.statements))
+        bare_ms = bare_cpu_ms(database_url, args.bare_requests) if args.bare_requests else None
+        answers = meter.requests.get("answer POST", 0)
+        if bare_ms and answers:
+            answer_ms = 1000 * meter.cpu["answer POST"] / answers
+            print(f"   bare INSERT route (benchmarks/bare_insert_app.py, same process and database): {bare_ms:.2f} ms "
+                  f"CPU per request → answer POST alone {bare_ms / answer_ms:.1%} of the bare route, "
+                  f"answer POST + question GET {bare_ms / (answer_ms + 1000 * meter.cpu['question GET'] / max(1, meter.requests['question GET'])):.1%}")
         if args.profile and meter.profile is not None:
             meter.profile.dump_stats(str(args.profile))
             print(f"cProfile written to {args.profile}")
