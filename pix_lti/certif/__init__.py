@@ -11,3 +11,6 @@ def init_app(app: Flask) -> None:
     from pix_lti.certif.results_blueprint import bp as results_bp  # scoring, jury, certificates, verification
 
     app.register_blueprint(results_bp)
+    from pix_lti.certif.access import is_certification_centre
+
+    app.add_template_global(is_certification_centre)  # the Orga navigation links to the centre's pages

@@ -27,6 +27,7 @@ class CentreContext:
     organisation: Organisation
     role: MembershipRole  # a platform administrator who is not a member acts as ADMIN
     centre: CertificationCentre | None  # None until the organisation is made a centre
+    is_member: bool = True  # False for a platform administrator acting without a membership (no Orga pages then)
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +62,8 @@ def centre_route(*, admin: bool = False, needs_centre: bool = True) -> Callable[
                 CertificationCentre.organisation_id == organisation.id))
             if needs_centre and centre_row is None:
                 abort(404)
-            g.certif_centre = CentreContext(user=user, organisation=organisation, role=role, centre=centre_row)
+            g.certif_centre = CentreContext(user=user, organisation=organisation, role=role, centre=centre_row,
+                                            is_member=membership is not None)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -89,3 +91,9 @@ def candidate_or_404(certification_session: CertificationSession, candidate_id: 
     if candidate is None or candidate.session_id != certification_session.id:
         abort(404)
     return candidate
+
+
+def is_certification_centre(organisation_id: int) -> bool:
+    """For the Orga navigation (a template global): does this organisation run a certification centre?"""
+    return get_db().scalar(select(CertificationCentre.id).where(
+        CertificationCentre.organisation_id == organisation_id)) is not None

@@ -27,6 +27,23 @@ def reason_labels() -> dict[str, str]:
     }
 
 
+def end_reason_labels() -> dict[str, str]:
+    """How a test ended (``CertificationCourse.end_reason``), in words."""
+    return {
+        "finished": _("Test terminé par le candidat"),
+        "ended_by_invigilator": _("Test arrêté par le surveillant"),
+        "aborted": _("Test interrompu"),
+    }
+
+
+def incident_labels() -> dict[str, str]:
+    return {"TECHNICAL": _("Technique"), "FRAUD": _("Fraude"), "OTHER": _("Autre")}
+
+
+def mode_labels() -> dict[str, str]:
+    return {"v3": _("v3 (test adaptatif)"), "v2": _("v2 (3 épreuves par compétence)")}
+
+
 def _error_message(code: str) -> str:
     return {
         "session_not_open": _("Cette session n'est plus modifiable : ses résultats sont publiés."),
@@ -69,6 +86,7 @@ def session_page(session_id: int) -> ResponseReturnValue:
     results = jury.session_results(db, certification_session)
     return render_template("certif/jury_session.html", cert_session=certification_session, results=results,
                            proposed={r.id: proposed_status(r) for r in results}, reasons=reason_labels(),
+                           end_reasons=end_reason_labels(), incident_names=incident_labels(), modes=mode_labels(),
                            open=certification_session.status is SessionStatus.FINALISED)
 
 
