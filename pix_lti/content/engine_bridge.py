@@ -82,12 +82,13 @@ def get_catalog(session: Session, pack_key: str, framework: str | None = None) -
     return _entry(session, pack_key, framework).catalog
 
 
-def _entry(session: Session, pack_key: str, framework: str | None = None) -> _CacheEntry:
-    """The cache entry of the pack's latest release, checked once per transaction (one small query)."""
+def _entry(session: Session, pack_key: str, framework: str | None = None, *, reuse: bool = False) -> _CacheEntry:
+    """The cache entry of the pack's latest release (one small query), remembered for the transaction; with ``reuse``
+    the entry last looked up in this transaction is taken as is (the one the caller's catalog came from)."""
     key = (pack_key, framework)
     memo: dict[tuple[str, str | None], _CacheEntry] = transaction_memo(session, "catalog_entries")
     entry = memo.get(key)
-    if entry is not None:
+    if reuse and entry is not None:
         return entry
     row = session.execute(
         select(ContentRelease.id, ContentRelease.checksum, ContentRelease.pack_id).join(ContentPack)
@@ -157,9 +158,9 @@ def _build(session: Session, pack_id: int, framework: str | None = None, *,
 
 
 def current_version_id(session: Session, pack_key: str, challenge_id: str) -> int:
-    """The id of the version to show (and to record with the answer) for the engine's challenge id: from the cached
-    release of the pack, without a query on the answer path."""
-    version_id = _entry(session, pack_key).version_ids.get(challenge_id)
+    """The id of the version to show (and to record with the answer) for the engine's challenge id: from the release
+    the transaction's catalog came from (:func:`get_catalog`), without a query on the answer path."""
+    version_id = _entry(session, pack_key, reuse=True).version_ids.get(challenge_id)
     if version_id is None:  # not in the default framework's catalog: ask the database
         version_id = current_version(session, pack_key, challenge_id).id
     return version_id
