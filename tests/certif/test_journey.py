@@ -67,7 +67,8 @@ def test_whole_session_v3(app: Flask, db_session: Session) -> None:
     assert response.status_code == 303
     assert response.headers["Location"] == f"/certif/candidat/{world.candidate.id}"
     waiting = html_of(student.get(response.headers["Location"]))
-    assert 'data-state="waiting"' in waiting and 'http-equiv="refresh"' in waiting
+    assert 'data-state="waiting"' in waiting and 'data-auto-refresh="10"' in waiting
+    assert 'http-equiv="refresh"' not in waiting  # WCAG 2.2.1: a background check the candidate can switch off
     # Not authorised yet: starting is refused (back to the waiting page).
     page = f"/certif/candidat/{world.candidate.id}"
     assert post_from(student, page, f"{page}/commencer").headers["Location"] == page

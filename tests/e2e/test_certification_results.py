@@ -1,7 +1,8 @@
 """Certification in real Chromium (issue 9 §9): the invigilator authorises, the candidate takes the whole test, the
 session is finalised, the jury publishes it, the student downloads the certificate PDF (its first page is saved as
-``test-artifacts/e2e/certif-certificate-page1.png``) and the public verification page shows it. axe on the pages of
-the results side."""
+``test-artifacts/e2e/certif-certificate-page1.png``), the public verification page shows it and the centre's staff
+download the session's CSV. axe (no serious or critical violation) on every page on the way: candidate, invigilator,
+jury, certificate, verification and centre pages."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def test_invigilated_session_to_published_certificate(page: Page, new_page: NewP
     # The candidate joins the session.
     sign_in(page, world["student"])
     page.goto("/certif/rejoindre")
+    axe(page)
     page.get_by_label("N° de session").fill(str(sid))
     page.get_by_label("Code d'accès").fill(world["access_code"].lower())
     page.get_by_label("Prénom").fill("Léa")
@@ -89,25 +91,36 @@ def test_invigilated_session_to_published_certificate(page: Page, new_page: NewP
     with page.expect_navigation():
         page.get_by_role("button", name="Rejoindre la session").click()
     expect(page.locator("main")).to_contain_text("Attendez que le surveillant vous autorise")
+    axe(page)
 
     # The invigilator, on another device, authorises the candidate.
     invigilator = new_page()
     invigilator.goto("/certif/surveillant")
+    axe(invigilator)
     invigilator.get_by_label("N° de session").fill(str(sid))
     invigilator.get_by_label("Mot de passe surveillant").fill(world["password"])
     with invigilator.expect_navigation():
         invigilator.get_by_role("button", name="Accéder à la session").click()
     with invigilator.expect_navigation():
         invigilator.get_by_role("button", name=re.compile("^Autoriser")).first.click()
+    axe(invigilator)
     screenshot(invigilator, "certif-invigilator-authorised")
 
+    # The candidate's waiting page notices the authorisation by itself (certif-refresh.js, no meta refresh).
+    expect(page.get_by_role("button", name="Commencer le test")).to_be_visible(timeout=30_000)
+    axe(page)
     # The candidate takes the whole test (two answers right out of three).
-    page.reload()
     with page.expect_navigation():
         page.get_by_role("button", name="Commencer le test").click()
     match = re.search(r"/evaluations/(\d+)/question", page.url)
     assert match, page.url
     assessment_id = int(match.group(1))
+    # The invigilator's page of this candidate (pause, end, incident form) while the test runs.
+    invigilator.goto(f"/certif/surveillant/sessions/{sid}")
+    with invigilator.expect_navigation():
+        invigilator.get_by_role("link", name=re.compile("^Pause, fin, incident")).first.click()
+    expect(invigilator.get_by_role("heading", level=1)).to_have_text("Léa Certifiée")
+    axe(invigilator)
     for n in range(40):
         if not re.search(r"/evaluations/\d+/question", page.url):
             break
@@ -118,10 +131,13 @@ def test_invigilated_session_to_published_certificate(page: Page, new_page: NewP
 
     # The invigilator finalises the session.
     invigilator.goto(f"/certif/surveillant/sessions/{sid}/finaliser")
+    axe(invigilator)
     invigilator.get_by_label("Commentaire du surveillant (facultatif)").fill("Session sans incident.")
     invigilator.get_by_label(re.compile("^Je confirme les absences")).check()
     with invigilator.expect_navigation():
         invigilator.get_by_role("button", name="Finaliser la session").click()
+    expect(invigilator.locator("#session-finalised")).to_be_visible()
+    axe(invigilator)
 
     # The jury reviews and publishes.
     jury = new_page()
@@ -169,3 +185,24 @@ def test_invigilated_session_to_published_certificate(page: Page, new_page: NewP
     screenshot(public, "certif-verification")
     response = public.goto("/verification/P-AAAAAAAA")
     assert response is not None and response.status == 404
+    public.goto("/verification")
+    axe(public)
+
+    # The centre's staff: Orga → centre → the session → its results as CSV.
+    staff = new_page()
+    sign_in(staff, world["referent"])
+    staff.goto(f"/orga/{world['org_id']}/certifications")
+    axe(staff)
+    with staff.expect_navigation():
+        staff.get_by_role("navigation", name="Navigation principale").get_by_role(
+            "link", name="Centre de certification").click()
+    axe(staff)
+    with staff.expect_navigation():
+        staff.get_by_role("link", name=str(sid), exact=True).click()
+    expect(staff.locator("#results-csv")).to_be_visible()
+    axe(staff)
+    screenshot(staff, "certif-centre-session-published")
+    with staff.expect_download() as csv_download:
+        staff.locator("#results-csv").click()
+    csv_path = csv_download.value.path()
+    assert csv_path is not None and code.group(0) in csv_path.read_bytes().decode("utf-8-sig")
