@@ -14,3 +14,7 @@ def init_app(app: Flask) -> None:
     from pix_lti.certif.access import is_certification_centre
 
     app.add_template_global(is_certification_centre)  # the Orga navigation links to the centre's pages
+    from pix_lti.certif.demo import load_demo_certification
+    from pix_lti.demo import register_demo_loader
+
+    register_demo_loader(app, load_demo_certification)
