@@ -224,14 +224,18 @@ def measure_latency(selector: Selector, catalog: Catalog, run: EngineRun, repeat
     run.samples.clear()
 
 
-def information_ceiling(catalog: Catalog, learners: Learners) -> float:
-    """Exact-level accuracy of the bayesian posterior (default model) after ONE challenge of EVERY
-    active skill of the competence (no stopping rule, no tube-inference exclusion).
+def information_ceiling(catalog: Catalog, learners: Learners, model: str | None = None) -> float:
+    """Exact-level accuracy of the bayesian posterior after ONE challenge of EVERY active skill of
+    the competence (no stopping rule, no tube-inference exclusion).
 
-    With one challenge per skill this is (up to the model) the best any engine can do on this
-    bank; it shows how much of the gap to a target is the bank's, not the algorithm's.
+    ``model=None``: the engine's default model and prior (uniform over reported levels).  With a
+    discrete ``model``: the oracle — the learners' true slip/guess and the true level shares as
+    prior, i.e. the Bayes-optimal decision given every observation one challenge per skill allows;
+    no engine can expect more on these learners.  Both show how much of the gap to a target is
+    the bank's, not the algorithm's.
     """
-    sel = BayesianSelector()
+    oracle = model is not None and MODELS[model] is not None
+    sel = BayesianSelector(*MODELS[model]) if oracle else BayesianSelector()  # type: ignore[misc]
     hits = 0
     n = learners.right.shape[0]
     for j, comp in enumerate(catalog.competences):
@@ -241,7 +245,15 @@ def information_ceiling(catalog: Catalog, learners: Learners) -> float:
         for i in range(n):
             answers = tuple(Answer(cid, OK if learners.right[i, ci] else KO) for cid, ci in zip(ids, first))
             post = sel.posterior(slice_knowledge(catalog, sl, answers))
-            hits += post.best_level == learners.true_level[i, j]
+            if not oracle:
+                hits += post.best_level == learners.true_level[i, j]
+                continue
+            # Swap the engine's prior for the true one: depth d < D has share d, depth D the rest.
+            shares = LEVEL_SHARES[: post.depth.size].copy()
+            shares[-1] += LEVEL_SHARES[post.depth.size :].sum()
+            depth = post.depth / np.exp(post.model.log_prior) * shares
+            level = post.model.levels[int(np.argmax(depth @ post.model.to_level))]
+            hits += level == learners.true_level[i, j]
     return hits / (n * len(catalog.competences))
 
 
@@ -419,9 +431,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, dict[str, dict[str, object]]] = {}
     ceilings: dict[str, float] = {}
+    oracles: dict[str, float] = {}
     for mi, model in enumerate(args.models):
         learners = make_learners(catalog, model, n, args.seed)
         ceilings[model] = information_ceiling(catalog, learners)
+        if MODELS[model] is not None:
+            oracles[model] = information_ceiling(catalog, learners, model)
         # Long-lived objects (catalog, learners, results) out of the GC's way, as a server would
         # do after start-up: latency then measures selection, not collections of benchmark data.
         gc.collect()
@@ -450,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         "\n\nInformation ceiling (bayesian posterior after one challenge of every skill, no stopping, "
         "no tube-inference exclusion): "
         + ", ".join(f"{m} {c:.1%}" for m, c in ceilings.items())
+        + ".  Oracle (the same, with the learners' true slip/guess and true level shares as prior): "
+        + ", ".join(f"{m} {c:.1%}" for m, c in oracles.items())
     )
     report += "\n\nTargets:\n\n" + "\n".join(f"- {t}" for t in targets(results))
     print(report)
