@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from pix_lti.db import Database, init_request_scope, install_unit_of_work_commit
 from pix_lti.kvstore import make_store
 from pix_lti.settings import Settings, load_settings
-from pix_lti.web import errors, health, i18n, logs, security
+from pix_lti.web import converters, errors, health, i18n, logs, security
 from pix_lti.web.sessions import ServerSessionInterface
 
 # Feature packages; each exposes ``init_app(app)`` registering its blueprint(s) and CLI commands.
@@ -70,6 +70,7 @@ def create_app(config_override: Mapping[str, Any] | Settings | None = None, *, d
     app.extensions["pix_lti.kv"] = store
     app.session_interface = ServerSessionInterface(store, settings.session_lifetime_minutes * 60)
 
+    converters.init_converters(app)
     csrf.init_app(app)
     i18n.init_i18n(app)
     logs.init_request_ids(app)

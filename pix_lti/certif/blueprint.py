@@ -65,12 +65,3 @@ def _certif_helpers() -> dict[str, object]:
     return {"local_time": _local_time}
 
 
-@bp.before_request
-def _ids_in_range() -> None:
-    """An id in the URL beyond the INTEGER columns is no id: 404 (PostgreSQL would refuse the query: a 500)."""
-    from flask import abort, request
-
-    from pix_lti.certif.codes import MAX_ID
-
-    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
-        abort(404)

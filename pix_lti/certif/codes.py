@@ -14,6 +14,8 @@ import random
 import re
 import secrets
 
+from pix_lti.web.converters import MAX_DATABASE_ID
+
 LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"  # A–Z without I, L, O
 DIGITS = "23456789"  # without 0, 1
 VERIFICATION_ALPHABET = LETTERS + DIGITS
@@ -21,7 +23,7 @@ ACCESS_LETTERS = 4
 ACCESS_DIGITS = 2
 VERIFICATION_LENGTH = 8
 VERIFICATION_PREFIX = "P-"
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number is no id (and PostgreSQL would refuse it)
+MAX_ID = MAX_DATABASE_ID  # ids are INTEGER columns: a larger number is no id (and PostgreSQL would refuse it)
 
 _ACCESS_RE = re.compile(rf"[{LETTERS}]{{{ACCESS_LETTERS}}}[{DIGITS}]{{{ACCESS_DIGITS}}}")
 _VERIFICATION_RE = re.compile(rf"P-[{VERIFICATION_ALPHABET}]{{{VERIFICATION_LENGTH}}}")

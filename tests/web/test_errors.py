@@ -97,3 +97,14 @@ def test_every_documented_code_has_both_languages(app: Flask) -> None:
                 english = str(title)
             assert french != english, f"{code} has no English translation"
     assert LOCALES == ("fr", "en")
+
+
+def test_ids_beyond_the_integer_columns_match_no_route(app: Flask) -> None:
+    """``<int:…>`` is bounded to the INTEGER columns for every feature: a huge id is a 404 before any query (PostgreSQL
+    would refuse it with an error, i.e. a 500), while the largest real id still reaches the view."""
+    adapter = app.url_map.bind("localhost")
+    endpoint, args = adapter.match("/orga/2147483647")
+    assert (endpoint, args) == ("orga.organisation", {"org_id": 2147483647})
+    for path in ("/orga/2147483648", "/orga/99999999999999999999"):
+        response = app.test_client().get(path)
+        assert response.status_code == 404
