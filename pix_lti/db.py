@@ -7,6 +7,7 @@ response). CLI commands and workers use ``Database.transaction()`` and commit ex
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -93,15 +94,42 @@ def make_engine(url: str, *, pool_size: int = 5, connect_timeout: int = 5, echo:
         engine = create_engine(url, echo=echo, connect_args={"timeout": connect_timeout})
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"connect_timeout": connect_timeout},
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pre-ping only the connections that sat idle in the pool (``pool_pre_ping`` pings on every checkout: one more
+    round trip per request). A connection in steady use is not pinged; if the server went away meanwhile, the
+    statement's disconnect error makes SQLAlchemy invalidate the whole pool, so only that request fails and the next
+    ones reconnect ("optimistic" handling). An idle connection (a database restarted during a quiet night) is pinged
+    and replaced before use, as with pre-ping; ``pool_recycle`` bounds a connection's age anyway."""
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["pix_lti_checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get("pix_lti_checked_in")
+        if checked_in is None or time.monotonic() - checked_in < IDLE_PING_SECONDS:
+            return  # new connection, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool invalidates this connection and checks out another (3 attempts)
+            raise exc.DisconnectionError(f"idle connection failed its ping: {error.__class__.__name__}") from error
 
 
 class Database:
