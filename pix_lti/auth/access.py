@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
+from sqlalchemy import ColumnElement, exists, select
+
 from pix_lti.db import get_db
-from pix_lti.identity.models import User
+from pix_lti.identity.models import Membership, MembershipRole, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER_KEY = "user_id"
@@ -25,10 +27,23 @@ def credentials_stamp(user: User) -> str:
     return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _orga_member(user_id: Any) -> ColumnElement[bool]:
+    """Whether the person is an active Orga member (référent or teacher) of some organisation: the "Orga" link."""
+    m = Membership.__table__.c
+    return exists().where(m.user_id == user_id, m.role.in_([MembershipRole.ADMIN, MembershipRole.MEMBER]),
+                          m.disabled_at.is_(None))
+
+
 def current_user() -> User | None:
     if "_current_user" not in g:
         user_id = session.get(SESSION_USER_KEY)
-        user = get_db().get(User, user_id) if isinstance(user_id, int) else None
+        user = None
+        if isinstance(user_id, int):
+            # One statement gives the person and the navigation's "Orga" flag (every page showing the navigation needs
+            # it; loading ``user.memberships`` for it was one more query per page).
+            row = get_db().execute(select(User, _orga_member(User.id)).where(User.id == user_id)).first()
+            if row is not None:
+                user, g._orga_navigation = row[0], bool(row[1])
         stamp = session.get(SESSION_STAMP_KEY)
         # Every login path stores the stamp (log_in); a mismatch means the password changed since: end this session.
         if user is not None and stamp is not None and not hmac.compare_digest(str(stamp), credentials_stamp(user)):
@@ -36,6 +51,16 @@ def current_user() -> User | None:
             user = None
         g._current_user = user
     return g._current_user
+
+
+def shows_orga_navigation() -> bool:
+    """The navigation's "Orga" link: computed with the current user, or here once (after a login in this request)."""
+    user = current_user()
+    if user is None:
+        return False
+    if "_orga_navigation" not in g:
+        g._orga_navigation = bool(get_db().scalar(select(_orga_member(user.id))))
+    return bool(g._orga_navigation)
 
 
 def _fresh_session() -> None:
@@ -53,6 +78,7 @@ def log_in(user: User) -> None:
     session[SESSION_USER_KEY] = user.id
     session[SESSION_STAMP_KEY] = credentials_stamp(user)
     g._current_user = user
+    g.pop("_orga_navigation", None)
 
 
 def refresh_login(user: User) -> None:
@@ -62,11 +88,13 @@ def refresh_login(user: User) -> None:
     session[SESSION_USER_KEY] = user.id
     session[SESSION_STAMP_KEY] = credentials_stamp(user)
     g._current_user = user
+    g.pop("_orga_navigation", None)
 
 
 def log_out() -> None:
     _fresh_session()
     g._current_user = None
+    g.pop("_orga_navigation", None)
 
 
 def login_required(view: F) -> F:
@@ -97,4 +125,4 @@ def admin_required(view: F) -> F:
 def init_current_user(app: Flask) -> None:
     @app.context_processor
     def _user_context() -> dict[str, Any]:
-        return {"current_user": current_user()}
+        return {"current_user": current_user(), "shows_orga_navigation": shows_orga_navigation}
