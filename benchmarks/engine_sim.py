@@ -15,8 +15,9 @@ Answer models:
 - ``irt_2pl``: abilities θ_c ~ N(0, 1) per competence with correlation 0.6, P(right) from each
   challenge's 2PL parameters; the learner "masters" a skill when θ_c ≥ its difficulty.
 The true level/pix of a competence is the Pix score (max reachable level 6) of the skills the
-learner masters.  ``smart_random``, ``bayesian`` and ``bayesian_irt`` assess each competence
-separately; ``flash`` runs one 32-question test across all competences and maps θ to pix and
+learner masters.  ``smart_random`` and the ``bayesian*`` engines assess each competence
+separately, in order, each assessment receiving the learner's answers in the competences already
+taken as ``AssessmentState.history`` (only ``bayesian_noise`` uses it: the learner's slip/guess); ``flash`` runs one 32-question test across all competences and maps θ to pix and
 levels; its θ RMSE is against the mean of the learner's 16 θ_c (only defined under ``irt_2pl``).
 """
 
@@ -48,6 +49,7 @@ from pix_lti.engine import (  # noqa: E402
     AssessmentState,
     BayesianSelector,
     Catalog,
+    LearnerHistory,
     get_selector,
     score_competence,
     score_from_exact_pix,
@@ -66,6 +68,8 @@ ENGINES: dict[str, tuple[str, dict[str, object]]] = {
     "smart_random": ("smart_random", {}),
     "bayesian": ("bayesian", {}),
     "bayesian_strict": ("bayesian", {"inferred": "never"}),
+    # The default engine learning the learner's answer noise from their earlier competences.
+    "bayesian_noise": ("bayesian", {"noise_strength": 100.0}),
     "bayesian_irt": ("bayesian_irt", {}),
     "flash": ("flash", {}),
 }
@@ -147,11 +151,13 @@ def run_competence_engine(
     out.sessions = n
     for i in range(n):
         right = learners.right[i]
+        earlier: list[Answer] = []  # the learner's answers in the competences already taken
         for j, comp in enumerate(catalog.competences):
             rng = np.random.default_rng([seed, model_idx, i, j])
+            history = LearnerHistory(tuple(earlier))
             answers: list[Answer] = []
             while True:
-                state = AssessmentState(comp, tuple(answers))
+                state = AssessmentState(comp, tuple(answers), history=history)
                 if i < LATENCY_LEARNERS:
                     out.samples.append((state, copy.deepcopy(rng)))
                 w0 = wall()
@@ -164,7 +170,8 @@ def run_competence_engine(
                 answers.append(Answer(sel.challenge_id, OK if right[ci] else KO))
             reason = str(sel.stop_reason)
             out.stop_reasons[reason] = out.stop_reasons.get(reason, 0) + 1
-            kes = selector.knowledge(catalog, AssessmentState(comp, tuple(answers)))
+            kes = selector.knowledge(catalog, AssessmentState(comp, tuple(answers), history=history))
+            earlier.extend(answers)
             score = score_competence(catalog, comp, kes, MAX_LEVEL)
             out.questions.append(len(answers))
             out.level.append(score.level)
@@ -305,7 +312,11 @@ competence cannot outvote a slip or a guess).  ``bayesian`` assumes the slip/gue
 (``pix_lti.engine.calibration``) should decide which one the product uses.  ``bayesian`` may ask a
 skill that Pix inference validated or invalidated from another answer in its tube, after the
 untested skills of equally informative levels (``inferred="last"``); ``bayesian_strict`` never does
-(``inferred="never"``, the strict reading of the tube-inference rule)."""
+(``inferred="never"``, the strict reading of the tube-inference rule).  Each learner takes the 16
+competences in order, one assessment each; every engine receives the learner's answers in the
+competences already taken (``AssessmentState.history``) and only ``bayesian_noise`` uses them: it
+learns the learner's slip/guess (Beta prior around the defaults, 100 pseudo-answers, updated by the
+posterior-predictive likelihood of each earlier competence) and marginalises it in the current one."""
 
 
 def format_report(results: dict[str, dict[str, dict[str, object]]], header: str) -> str:
@@ -354,7 +365,7 @@ def targets(results: dict[str, dict[str, dict[str, object]]]) -> list[str]:
     """The issue's targets, each with the measured figures and whether it is met."""
     sg, mis, irt = results.get("slip_guess", {}), results.get("misspecified", {}), results.get("irt_2pl", {})
     out = []
-    for name in ("bayesian", "bayesian_strict"):
+    for name in ("bayesian", "bayesian_strict", "bayesian_noise"):
         if name in sg and "smart_random" in sg:
             b, s = sg[name], sg["smart_random"]
             exact, q, sr_q = float(b["exact"]), float(b["q_mean"]), float(s["q_mean"])  # type: ignore[arg-type]

@@ -141,6 +141,17 @@ class KnowledgeElement:
         return self.status is KnowledgeStatus.VALIDATED
 
 
+@dataclass(frozen=True, eq=False)
+class LearnerHistory:
+    """The learner's earlier direct answers on OTHER competences (oldest first), for engines that
+    learn properties of the learner rather than of one competence (the bayesian engine learns the
+    learner's answer noise from them).  Answers on the assessed competence are ignored: they come in
+    through ``AssessmentState.answers``/``knowledge``.  Compared and hashed by identity, so an
+    engine can cache what it derives from one history for the calls that share it."""
+
+    answers: tuple[Answer, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class AssessmentState:
     """Input of a selection call.
@@ -149,11 +160,14 @@ class AssessmentState:
     ``answers``: this assessment's answers, in order (only those of ``competence`` are used when set).
     ``knowledge``: knowledge elements kept from earlier assessments (after the 4/7-day rules);
     their skills are not asked again, and their DIRECT elements count as evidence.
+    ``history``: the learner's earlier answers on other competences (``None``: unknown); engines
+    that do not use it ignore it.
     """
 
     competence: str | None
     answers: tuple[Answer, ...] = ()
     knowledge: tuple[KnowledgeElement, ...] = ()
+    history: LearnerHistory | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,10 +58,19 @@ from pix_lti.engine.catalog import Catalog, CompetenceSlice
 from pix_lti.engine.inference import UNTESTED, SliceKnowledge, knowledge_from_depth, slice_knowledge
 from pix_lti.engine.scoring import score_from_exact_pix
 from pix_lti.engine.selection.base import pick_challenge, require_competence, timed_filter
+from pix_lti.engine.selection.noise import (
+    LearnerNoise,
+    NoiseGrid,
+    level_counts,
+    log_likelihood,
+    noise_grid,
+    predictive_log_likelihood,
+)
 from pix_lti.engine.types import (
     DEFAULT_MAX_REACHABLE_LEVEL,
     AssessmentState,
     KnowledgeElement,
+    LearnerHistory,
     Selection,
     StopReason,
 )
@@ -120,6 +129,8 @@ class Posterior:
     level: FloatArray  # P(R = r) over ``levels``
     levels: NDArray[np.int64]
     model: _DepthModel
+    hit: FloatArray  # P(right | d) on a mastered skill (1 − slip, noise marginalised), per depth
+    guess: FloatArray  # P(right | d) on a skill above d (guess, noise marginalised), per depth
 
     @property
     def best_level(self) -> int:
@@ -157,6 +168,9 @@ class BayesianSelector:
     gain_tolerance: float = 0.0  # relative: candidates within it of the best gain are drawn from
     max_level: int = DEFAULT_MAX_REACHABLE_LEVEL
     inferred: str = "last"  # skills Pix inference decided: "last" asked after the others, "never", "any"
+    # Prior strength (pseudo-answers) of the learner's noise around (slip, guess); 0 = fixed noise.
+    noise_strength: float = 0.0
+    noise_plugin: bool = False  # use the learned noise's posterior mean as a point estimate
     name: str = "bayesian"
 
     def __post_init__(self) -> None:
@@ -164,30 +178,54 @@ class BayesianSelector:
             raise ValueError("need 0 < slip, guess < 0.5")
         if not 0.5 < self.confidence < 1:
             raise ValueError("confidence must be in (0.5, 1)")
+        if self.noise_strength < 0:
+            raise ValueError("noise_strength must be ≥ 0 (0: fixed noise)")
         if self.inferred not in INFERRED_RULES:
             raise ValueError(f"inferred must be one of {', '.join(INFERRED_RULES)}")
 
     # -- model -------------------------------------------------------------------------------
+    @property
+    def grid(self) -> NoiseGrid:
+        return noise_grid(self.slip, self.guess, self.noise_strength)
+
     def p_right_by_depth(self, skill_levels: NDArray[np.int64], n_depths: int) -> FloatArray:
-        """P(right | depth) for skills of the given levels: (len(levels) × depths)."""
+        """P(right | depth) for skills of the given levels under the default noise: (levels × depths)."""
         known = np.arange(n_depths)[None, :] >= skill_levels[:, None]
         return np.where(known, 1.0 - self.slip, self.guess)
 
-    def posterior(self, k: SliceKnowledge) -> Posterior:
+    def learner_noise(self, catalog: Catalog, history: LearnerHistory | None, competence: str) -> LearnerNoise:
+        """The noise posterior after the learner's earlier answers on other competences."""
+        grid = self.grid
+        if history is None or not history.answers or grid.size == 1:
+            return LearnerNoise(grid, grid.log_prior, 0)
+        return _learner_noise(grid, catalog, self.max_level, history, competence)
+
+    def posterior(self, k: SliceKnowledge, noise: LearnerNoise | None = None) -> Posterior:
+        """Posterior over the depth (and the reported level), the learner's noise marginalised."""
         model = _depth_model(k.sl, self.max_level)
-        log_post = model.log_prior.copy()
+        grid = self.grid if noise is None else noise.grid
+        log_w = grid.log_prior if noise is None else noise.log_weight
+        n_depths = len(model.log_prior)
         if k.evidence:
             locals_, rights = zip(*k.evidence)
-            p1 = self.p_right_by_depth(k.sl.level[list(locals_)], len(log_post))
-            right = np.array(rights, dtype=bool)[:, None]
-            log_post += np.log(np.where(right, p1, 1.0 - p1)).sum(axis=0)
-        post = np.exp(log_post - log_post.max())
-        post /= post.sum()
-        return Posterior(depth=post, level=post @ model.to_level, levels=model.levels, model=model)
+            r, w = level_counts(k.sl.level[list(locals_)], np.array(rights, dtype=bool), n_depths)
+            log_joint = log_likelihood(grid, r, w) + log_w[:, None] + model.log_prior[None, :]
+        else:
+            log_joint = log_w[:, None] + model.log_prior[None, :]
+        joint = np.exp(log_joint - log_joint.max())  # (H × depths)
+        joint /= joint.sum()
+        depth = joint.sum(axis=0)
+        safe = np.where(depth > 0, depth, 1.0)
+        hit = (1.0 - grid.slip) @ joint / safe
+        guess = grid.guess @ joint / safe
+        return Posterior(
+            depth=depth, level=depth @ model.to_level, levels=model.levels, model=model, hit=hit, guess=guess
+        )
 
     def gains(self, post: Posterior, skill_levels: NDArray[np.int64]) -> FloatArray:
         """Expected information gain I(answer; reported level), in bits, for each skill level."""
-        p1 = self.p_right_by_depth(skill_levels, len(post.depth))  # (L × D)
+        known = np.arange(len(post.depth))[None, :] >= skill_levels[:, None]
+        p1 = np.where(known, post.hit[None, :], post.guess[None, :])  # P(right | d), noise marginalised
         return information_gain(post.depth, post.level, post.model.to_level, p1)
 
     # -- selector interface ------------------------------------------------------------------
@@ -203,7 +241,12 @@ class BayesianSelector:
     def _state(self, catalog: Catalog, state: AssessmentState) -> tuple[SliceKnowledge, Posterior]:
         sl = require_competence(catalog, state)
         k = slice_knowledge(catalog, sl, state.answers, state.knowledge)
-        return k, self.posterior(k)
+        noise = self.learner_noise(catalog, state.history, sl.code) if self.noise_strength > 0 else None
+        if noise is not None and self.noise_plugin:
+            slip, guess = noise.mean
+            grid = noise_grid(round(slip, 3), round(guess, 3), 0.0)
+            noise = LearnerNoise(grid, grid.log_prior, noise.n_answers)
+        return k, self.posterior(k, noise)
 
     def next_challenge(
         self, catalog: Catalog, state: AssessmentState, rng: np.random.Generator
@@ -254,3 +297,36 @@ class BayesianSelector:
         if k.sl.n_skills == 0:
             return ()
         return knowledge_from_depth(k, post.best_depth)
+
+
+@lru_cache(maxsize=64)
+def _learner_noise(
+    grid: NoiseGrid, catalog: Catalog, max_level: int, history: LearnerHistory, competence: str
+) -> LearnerNoise:
+    """Noise posterior from the earlier answers, one posterior-predictive factor per competence.
+
+    Cached per history object (hashed by identity): the calls of one assessment share it."""
+    index = catalog.challenge_index
+    found = [(index[a.challenge_id], a.result.is_success) for a in history.answers if a.challenge_id in index]
+    log_w = grid.log_prior.copy()
+    if not found:
+        return LearnerNoise(grid, log_w, 0)
+    ci = np.array([c for c, _ in found], dtype=np.int64)
+    right = np.array([r for _, r in found], dtype=bool)
+    keep = catalog.sk_active[catalog.ch_skill[ci]]
+    ci, right = ci[keep], right[keep]
+    comp = catalog.ch_competence[ci]
+    used = 0
+    for j in np.unique(comp).tolist():
+        code = catalog.competences[j]
+        if code == competence:
+            continue
+        sl = catalog.slice(code)
+        model = _depth_model(sl, max_level)
+        m = comp == j
+        r, w = level_counts(catalog.ch_level[ci[m]], right[m], len(model.log_prior))
+        log_w += predictive_log_likelihood(grid, model.log_prior, r, w)
+        used += int(m.sum())
+    log_w -= log_w.max()
+    log_w -= np.log(np.exp(log_w).sum())
+    return LearnerNoise(grid, log_w, used)
