@@ -66,10 +66,13 @@ def init_request_ids(app: Flask) -> None:
     def _log_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         started = g.get("request_started")
-        if started is not None and request.path != "/healthz":
+        # Under gunicorn, its access log (config/gunicorn.conf.py: status, time and the X-Request-ID) already has a
+        # line per request: this one goes to DEBUG there, one line per request is enough.
+        level = logging.DEBUG if "gunicorn.socket" in request.environ else logging.INFO
+        if started is not None and access_log.isEnabledFor(level) and request.path != "/healthz":
             duration = round((time.perf_counter() - started) * 1000, 2)
-            access_log.info(
-                "%s %s %s %.2fms", request.method, request.path, response.status_code, duration,
+            access_log.log(
+                level, "%s %s %s %.2fms", request.method, request.path, response.status_code, duration,
                 extra={"method": request.method, "path": request.path, "status": response.status_code,
                        "duration_ms": duration},
             )

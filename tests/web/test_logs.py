@@ -40,3 +40,27 @@ def test_json_formatter_keeps_exceptions_on_one_line() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     text = JsonFormatter().format(record)
     assert "\n" not in text and json.loads(text)["exception"].startswith("Traceback")
+
+
+def test_one_access_line_per_request_under_gunicorn(client, app) -> None:  # noqa: ANN001
+    """gunicorn writes its own access line (with the request id): the app's goes to DEBUG there."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect()
+    access = logging.getLogger("pix_lti.access")
+    access.addHandler(handler)
+    previous = access.level
+    try:
+        access.setLevel(logging.INFO)
+        client.get("/connexion", environ_base={"gunicorn.socket": object()})
+        assert records == []
+        access.setLevel(logging.DEBUG)
+        client.get("/connexion", environ_base={"gunicorn.socket": object()})
+        assert [r.levelno for r in records] == [logging.DEBUG]
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(previous)
