@@ -13,6 +13,7 @@ from pix_lti.engine.selection.noise import (
     NoiseGrid,
     level_counts,
     log_likelihood,
+    make_grid,
     noise_grid,
     predictive_log_likelihood,
 )
@@ -21,7 +22,7 @@ from tests.engine.engine_factories import ans, make_catalog
 
 def two_point_grid() -> NoiseGrid:
     s, g = np.array([0.1, 0.2]), np.array([0.2, 0.3])
-    return NoiseGrid(s, g, np.log([0.5, 0.5]), np.log1p(-s), np.log(s), np.log(g), np.log1p(-g))
+    return make_grid(s, g, np.log([0.5, 0.5]))
 
 
 def test_strength_zero_is_the_fixed_noise_point() -> None:
@@ -103,3 +104,18 @@ def test_learner_noise_learns_from_other_competences_only() -> None:
     assert sel.learner_noise(cat, noisy, "1.2").mean == pytest.approx((prior_slip, prior_guess))
     # Cached per history object.
     assert sel.learner_noise(cat, noisy, "1.1") is noise
+
+
+def test_summed_predictive_likelihood_matches_one_competence_at_a_time() -> None:
+    from pix_lti.engine.selection.noise import summed_predictive_log_likelihood
+
+    grid = noise_grid(0.1, 0.2, 100.0)
+    p1, p2 = np.log([0.5, 0.25, 0.25]), np.log([0.5, 0.5])
+    r1, w1 = level_counts(np.array([1, 2, 2]), np.array([True, False, True]), 3)
+    r2, w2 = level_counts(np.array([1]), np.array([False]), 2)
+    padded = np.array([p1, [p2[0], p2[1], -np.inf]])
+    got = summed_predictive_log_likelihood(
+        grid, padded, np.array([r1, np.append(r2, 0)]), np.array([w1, np.append(w2, 0)])
+    )
+    expected = predictive_log_likelihood(grid, p1, r1, w1) + predictive_log_likelihood(grid, p2, r2, w2)
+    assert got == pytest.approx(expected)

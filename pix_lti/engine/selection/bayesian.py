@@ -41,6 +41,12 @@ only 2–4 skills can run out of evidence before the confidence is reached: the 
 change the decision noticeably.  The most probable level is also the decision that maximises the
 expected exact accuracy (the posterior mode over reported levels).
 
+Learner noise (``noise_strength`` > 0, off by default).  The slip/guess are then the learner's,
+unknown: a Beta-prior grid around the defaults, updated by the learner's answers in other
+competences (``AssessmentState.history``) and marginalised in the current one (``noise.py``).  On the
+benchmark a learner's ~150 adaptive answers leave the noise too uncertain for this to pay
+(docs/benchmarks.md, Engine), so the default keeps the fixed noise.
+
 Knowledge output.  ``knowledge`` validates every active skill up to the most probable depth d̂
 within the most probable reported level, and invalidates every skill above it
 (``inference.knowledge_from_depth``), so scoring these elements gives exactly the reported level.
@@ -49,6 +55,7 @@ within the most probable reported level, and invalidates every skill above it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -64,7 +71,7 @@ from pix_lti.engine.selection.noise import (
     level_counts,
     log_likelihood,
     noise_grid,
-    predictive_log_likelihood,
+    summed_predictive_log_likelihood,
 )
 from pix_lti.engine.types import (
     DEFAULT_MAX_REACHABLE_LEVEL,
@@ -170,7 +177,6 @@ class BayesianSelector:
     inferred: str = "last"  # skills Pix inference decided: "last" asked after the others, "never", "any"
     # Prior strength (pseudo-answers) of the learner's noise around (slip, guess); 0 = fixed noise.
     noise_strength: float = 0.0
-    noise_plugin: bool = False  # use the learned noise's posterior mean as a point estimate
     name: str = "bayesian"
 
     def __post_init__(self) -> None:
@@ -242,10 +248,6 @@ class BayesianSelector:
         sl = require_competence(catalog, state)
         k = slice_knowledge(catalog, sl, state.answers, state.knowledge)
         noise = self.learner_noise(catalog, state.history, sl.code) if self.noise_strength > 0 else None
-        if noise is not None and self.noise_plugin:
-            slip, guess = noise.mean
-            grid = noise_grid(round(slip, 3), round(guess, 3), 0.0)
-            noise = LearnerNoise(grid, grid.log_prior, noise.n_answers)
         return k, self.posterior(k, noise)
 
     def next_challenge(
@@ -299,34 +301,44 @@ class BayesianSelector:
         return knowledge_from_depth(k, post.best_depth)
 
 
+def _depth_priors(max_level: int) -> Callable[[Catalog], FloatArray]:
+    """(competences × deepest depth + 1) log depth priors, −inf past a competence's own depths."""
+
+    def build(catalog: Catalog) -> FloatArray:
+        models = [_depth_model(catalog.slice(code), max_level) for code in catalog.competences]
+        out = np.full((len(models), max(len(m.log_prior) for m in models)), -np.inf)
+        for j, m in enumerate(models):
+            out[j, : len(m.log_prior)] = m.log_prior
+        return out
+
+    return build
+
+
 @lru_cache(maxsize=64)
 def _learner_noise(
     grid: NoiseGrid, catalog: Catalog, max_level: int, history: LearnerHistory, competence: str
 ) -> LearnerNoise:
-    """Noise posterior from the earlier answers, one posterior-predictive factor per competence.
-
-    Cached per history object (hashed by identity): the calls of one assessment share it."""
+    """Noise posterior from the earlier answers, one posterior-predictive factor per competence
+    (all competences in one array operation).  Cached per history object (hashed by identity):
+    the calls of one assessment share it."""
     index = catalog.challenge_index
-    found = [(index[a.challenge_id], a.result.is_success) for a in history.answers if a.challenge_id in index]
-    log_w = grid.log_prior.copy()
-    if not found:
-        return LearnerNoise(grid, log_w, 0)
-    ci = np.array([c for c, _ in found], dtype=np.int64)
-    right = np.array([r for _, r in found], dtype=bool)
-    keep = catalog.sk_active[catalog.ch_skill[ci]]
+    found = [index[a.challenge_id] for a in history.answers if a.challenge_id in index]
+    ok = [a.result.is_success for a in history.answers if a.challenge_id in index]
+    current = catalog.competences.index(competence)
+    ci = np.array(found, dtype=np.int64)
+    right = np.array(ok, dtype=bool)
+    keep = catalog.sk_active[catalog.ch_skill[ci]] & (catalog.ch_competence[ci] != current)
     ci, right = ci[keep], right[keep]
-    comp = catalog.ch_competence[ci]
-    used = 0
-    for j in np.unique(comp).tolist():
-        code = catalog.competences[j]
-        if code == competence:
-            continue
-        sl = catalog.slice(code)
-        model = _depth_model(sl, max_level)
-        m = comp == j
-        r, w = level_counts(catalog.ch_level[ci[m]], right[m], len(model.log_prior))
-        log_w += predictive_log_likelihood(grid, model.log_prior, r, w)
-        used += int(m.sum())
+    if ci.size == 0:
+        return LearnerNoise(grid, grid.log_prior, 0)
+    priors = catalog.derived(f"bayesian.depth_priors.{max_level}", _depth_priors(max_level))
+    comps, row = np.unique(catalog.ch_competence[ci], return_inverse=True)
+    n_depths = priors.shape[1]
+    flat = row * n_depths + catalog.ch_level[ci]
+    size = comps.size * n_depths
+    r = np.bincount(flat[right], minlength=size).reshape(comps.size, n_depths).astype(np.float64)
+    w = np.bincount(flat[~right], minlength=size).reshape(comps.size, n_depths).astype(np.float64)
+    log_w = grid.log_prior + summed_predictive_log_likelihood(grid, priors[comps], r, w)
     log_w -= log_w.max()
     log_w -= np.log(np.exp(log_w).sum())
-    return LearnerNoise(grid, log_w, used)
+    return LearnerNoise(grid, log_w, int(ci.size))

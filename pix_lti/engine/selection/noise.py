@@ -74,7 +74,14 @@ def noise_grid(slip: float, guess: float, strength: float) -> NoiseGrid:
         keep = (lp >= lp.max() + np.log(MIN_PRIOR_SHARE)) & (g < 1 - s)
         s, g, lp = s[keep], g[keep], lp[keep]
         lp = lp - np.log(np.exp(lp - lp.max()).sum()) - lp.max()
-    return NoiseGrid(s, g, lp, np.log1p(-s), np.log(s), np.log(g), np.log1p(-g))
+    return make_grid(s, g, lp)
+
+
+def make_grid(slip: FloatArray, guess: FloatArray, log_prior: FloatArray) -> NoiseGrid:
+    """A grid of the given hypotheses and (normalised) log prior."""
+    return NoiseGrid(
+        slip, guess, log_prior, np.log1p(-slip), np.log(slip), np.log(guess), np.log1p(-guess)
+    )
 
 
 def log_likelihood(grid: NoiseGrid, rights: FloatArray, wrongs: FloatArray) -> FloatArray:
@@ -103,6 +110,23 @@ def predictive_log_likelihood(
     ll = log_likelihood(grid, rights, wrongs) + log_depth_prior[None, :]
     top = ll.max(axis=1)
     return top + np.log(np.exp(ll - top[:, None]).sum(axis=1))
+
+
+def summed_predictive_log_likelihood(
+    grid: NoiseGrid, log_depth_priors: FloatArray, rights: FloatArray, wrongs: FloatArray
+) -> FloatArray:
+    """Σ_c log P(answers_c | h) over several competences at once: (H,).
+
+    ``log_depth_priors``, ``rights``, ``wrongs``: (C × depths), one row per competence, padded to
+    the deepest one with −inf prior (and zero counts) for the depths a competence does not have.
+    """
+    known = grid.log_hit[:, None, None] * rights[None] + grid.log_slip[:, None, None] * wrongs[None]
+    above = grid.log_guess[:, None, None] * rights[None] + grid.log_miss[:, None, None] * wrongs[None]
+    known[:, :, 0] = above[:, :, 0] = 0.0
+    ll = np.cumsum(known, axis=2) + (above.sum(axis=2)[:, :, None] - np.cumsum(above, axis=2))
+    ll += log_depth_priors[None]
+    top = ll.max(axis=2)
+    return (top + np.log(np.exp(ll - top[:, :, None]).sum(axis=2))).sum(axis=1)
 
 
 @dataclass(frozen=True, eq=False)
