@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,12 +207,23 @@ def reset_competence(session: Session, user: User, competence: str, now: datetim
 # Selection
 
 
-def _engine_answers(assessment: Assessment, catalog: engine.Catalog, competence: str | None) -> tuple[engine.Answer, ...]:
-    answers = []
-    for answer in assessment.answers:
-        if competence is None or catalog.competence_of(answer.challenge_id) == competence:
-            answers.append(engine.Answer(answer.challenge_id, answer.result))
-    return tuple(answers)
+def _engine_answers(assessment: Assessment, catalog: engine.Catalog, competence: str | None,
+                    history: Sequence[engine.Answer] | None = None) -> tuple[engine.Answer, ...]:
+    """The assessment's answers (``history`` when the caller read them already) to ``competence``'s challenges."""
+    if history is None:
+        history = [engine.Answer(answer.challenge_id, answer.result) for answer in assessment.answers]
+    return tuple(a for a in history if competence is None or catalog.competence_of(a.challenge_id) == competence)
+
+
+def answer_history(session: Session, assessment: Assessment) -> list[engine.Answer]:
+    """What the engine needs of the assessment's answers, in order: the loaded collection if there is one, otherwise
+    two columns read with Core (no ``Answer`` objects, no JSON decoding of values on the answer path)."""
+    if "answers" not in inspect(assessment).unloaded:
+        return [engine.Answer(answer.challenge_id, answer.result) for answer in assessment.answers]
+    table = Answer.__table__.c
+    rows = session.execute(select(table.challenge_id, table.result).where(table.assessment_id == assessment.id)
+                           .order_by(table.id))
+    return [engine.Answer(challenge_id, result) for challenge_id, result in rows]
 
 
 def kept_knowledge(session: Session, assessment: Assessment, competence: str,
@@ -277,7 +288,7 @@ def _competences_to_assess(assessment: Assessment, catalog: engine.Catalog) -> S
 
 
 def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *, max_level: int,
-            now: datetime) -> None:
+            now: datetime, history: Sequence[engine.Answer] | None = None) -> None:
     """Choose the next challenge (or finish), store the knowledge the engine now has, update the assessment."""
     selector = engine.get_selector(assessment.selector)
     chosen: str | None = None
@@ -285,7 +296,7 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
     for competence in _competences_to_assess(assessment, catalog):
         state = engine.AssessmentState(
             competence=competence,
-            answers=_engine_answers(assessment, catalog, competence),
+            answers=_engine_answers(assessment, catalog, competence, history),
             knowledge=kept_knowledge(session, assessment, competence,
                                      skills=catalog.slice(competence).skill_ids),
         )
@@ -314,12 +325,12 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
 
 
 def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Catalog, competence: str,
-                    now: datetime) -> None:
+                    now: datetime, history: Sequence[engine.Answer] | None = None) -> None:
     """Replace this assessment's knowledge of ``competence`` with the engine's current view of it."""
     selector = engine.get_selector(assessment.selector)
     tested = catalog.slice(competence)
     state = engine.AssessmentState(competence=competence,
-                                   answers=_engine_answers(assessment, catalog, competence),
+                                   answers=_engine_answers(assessment, catalog, competence, history),
                                    knowledge=kept_knowledge(session, assessment, competence, skills=tested.skill_ids))
     elements = selector.knowledge(catalog, state)
     table = KnowledgeElement.__table__  # Core statements: no ORM bookkeeping (nothing here is loaded as objects)
@@ -393,10 +404,15 @@ def submit_answer(
 ) -> AnswerOutcome:
     """Record the answer to the current challenge once, check it, update knowledge and pick what comes next."""
     now = now or utcnow()
-    # The assessment's answers (loaded after its row lock, so they include a concurrent submit's committed answer) are
-    # needed by the engine anyway: no separate query for the duplicate check.
-    existing = next((a for a in assessment.answers if a.challenge_id == challenge_id), None)
-    if existing is not None:
+    certification = assessment.type is AssessmentType.CERTIFICATION
+    # The assessment's answers (read after its row lock, so they include a concurrent submit's committed answer) are
+    # needed by the engine anyway: no separate query for the duplicate check. A certification's course works on the
+    # loaded collection; other tests need two columns only.
+    history = None if certification else answer_history(session, assessment)
+    if any(a.challenge_id == challenge_id for a in (history if history is not None else assessment.answers)):
+        existing = session.scalar(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                       Answer.challenge_id == challenge_id))
+        assert existing is not None
         return AnswerOutcome(existing, duplicate=True)  # already answered: same result, stored once
     if assessment.status is not AssessmentStatus.STARTED:
         raise AssessmentFinished(str(assessment.id))
@@ -421,18 +437,21 @@ def submit_answer(
                                                        Answer.challenge_id == challenge_id))
         assert existing is not None
         return AnswerOutcome(existing, duplicate=True)
-    assessment.answers.append(answer) if answer not in assessment.answers else None
+    if "answers" not in inspect(assessment).unloaded and answer not in assessment.answers:
+        assessment.answers.append(answer)  # keep a loaded collection whole (appending would load an unloaded one)
     assessment.answer_count += 1
-    if assessment.type is AssessmentType.CERTIFICATION:
+    if certification:
         # A certification picks its own challenges and writes no knowledge: the profile is not changed by it.
         from pix_lti.certif import course as certif_course
 
         certif_course.advance(session, assessment, now=now)
         return AnswerOutcome(answer, duplicate=False)
+    assert history is not None
+    history.append(engine.Answer(challenge_id, answer.result))
     with session.no_autoflush:  # the assessment's changes go out in one UPDATE, at the end of advance()
         catalog = test_catalog(session, assessment)
-        store_knowledge(session, assessment, catalog, catalog.competence_of(challenge_id), now)
-    advance(session, assessment, catalog, max_level=max_level, now=now)
+        store_knowledge(session, assessment, catalog, catalog.competence_of(challenge_id), now, history)
+    advance(session, assessment, catalog, max_level=max_level, now=now, history=history)
     return AnswerOutcome(answer, duplicate=False)
 
 
