@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import bindparam, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from pix_lti import engine, events
 from pix_lti.assessment import catalogs
@@ -215,14 +215,16 @@ def _engine_answers(assessment: Assessment, catalog: engine.Catalog, competence:
     return tuple(a for a in history if competence is None or catalog.competence_of(a.challenge_id) == competence)
 
 
+_ANSWER_HISTORY = (select(Answer.__table__.c.challenge_id, Answer.__table__.c.result)
+                   .where(Answer.__table__.c.assessment_id == bindparam("assessment_id")).order_by(Answer.__table__.c.id))
+
+
 def answer_history(session: Session, assessment: Assessment) -> list[engine.Answer]:
     """What the engine needs of the assessment's answers, in order: the loaded collection if there is one, otherwise
     two columns read with Core (no ``Answer`` objects, no JSON decoding of values on the answer path)."""
     if "answers" not in inspect(assessment).unloaded:
         return [engine.Answer(answer.challenge_id, answer.result) for answer in assessment.answers]
-    table = Answer.__table__.c
-    rows = session.execute(select(table.challenge_id, table.result).where(table.assessment_id == assessment.id)
-                           .order_by(table.id))
+    rows = session.execute(_ANSWER_HISTORY, {"assessment_id": assessment.id})
     return [engine.Answer(challenge_id, result) for challenge_id, result in rows]
 
 
@@ -247,18 +249,28 @@ def kept_knowledge(session: Session, assessment: Assessment, competence: str,
     return tuple(kept)
 
 
+def _earlier_knowledge_statement() -> Any:
+    ke = KnowledgeElement.__table__.c
+    reset = CompetenceReset.__table__.c
+    return (select(ke.skill_id, ke.status, ke.source, ke.challenge_id)
+            .select_from(KnowledgeElement.__table__.outerjoin(
+                CompetenceReset.__table__, (reset.user_id == ke.user_id) & (reset.competence_code == ke.competence_code)))
+            .where(ke.user_id == bindparam("user_id"), ke.competence_code == bindparam("competence"),
+                   ke.assessment_id != bindparam("exclude_assessment_id"),
+                   (reset.reset_at.is_(None)) | (ke.created_at > reset.reset_at))
+            .order_by(ke.assessment_id, ke.id))
+
+
+# The answer path's statements are built once (module level): building a statement and its cache key costs more CPU
+# than running it; SQLAlchemy memoises both on the statement object.
+_EARLIER_KNOWLEDGE = _earlier_knowledge_statement()
+
+
 def _earlier_knowledge(session: Session, user_id: int, competence: str,
                        exclude_assessment_id: int) -> dict[str, engine.KnowledgeElement]:
     """:func:`current_knowledge` for the answer path: one statement (the reset joined in), plain rows, no ORM objects."""
-    ke = KnowledgeElement.__table__.c
-    reset = CompetenceReset.__table__.c
-    rows = session.execute(
-        select(ke.skill_id, ke.status, ke.source, ke.challenge_id)
-        .select_from(KnowledgeElement.__table__.outerjoin(
-            CompetenceReset.__table__, (reset.user_id == ke.user_id) & (reset.competence_code == ke.competence_code)))
-        .where(ke.user_id == user_id, ke.competence_code == competence, ke.assessment_id != exclude_assessment_id,
-               (reset.reset_at.is_(None)) | (ke.created_at > reset.reset_at))
-        .order_by(ke.assessment_id, ke.id))
+    rows = session.execute(_EARLIER_KNOWLEDGE, {"user_id": user_id, "competence": competence,
+                                                "exclude_assessment_id": exclude_assessment_id})
     return {skill_id: engine.KnowledgeElement(skill_id=skill_id, status=status, source=source, challenge_id=challenge)
             for skill_id, status, source, challenge in rows}
 
@@ -324,6 +336,12 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
     session.flush()
 
 
+_DELETE_KNOWLEDGE = delete(KnowledgeElement.__table__).where(
+    KnowledgeElement.__table__.c.assessment_id == bindparam("assessment_id"),
+    KnowledgeElement.__table__.c.competence_code == bindparam("competence"))
+_INSERT_KNOWLEDGE = insert(KnowledgeElement.__table__)
+
+
 def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Catalog, competence: str,
                     now: datetime, history: Sequence[engine.Answer] | None = None) -> None:
     """Replace this assessment's knowledge of ``competence`` with the engine's current view of it."""
@@ -333,9 +351,8 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
                                    answers=_engine_answers(assessment, catalog, competence, history),
                                    knowledge=kept_knowledge(session, assessment, competence, skills=tested.skill_ids))
     elements = selector.knowledge(catalog, state)
-    table = KnowledgeElement.__table__  # Core statements: no ORM bookkeeping (nothing here is loaded as objects)
-    session.execute(delete(table).where(table.c.assessment_id == assessment.id,
-                                        table.c.competence_code == competence))
+    # Core statements: no ORM bookkeeping (nothing here is loaded as objects)
+    session.execute(_DELETE_KNOWLEDGE, {"assessment_id": assessment.id, "competence": competence})
     # Pix are counted on the whole référentiel, whatever subset the test ran on.
     whole = catalogs.full_catalog(session, assessment.pack_key).slice(competence)
     rows = []
@@ -350,17 +367,21 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
     if rows:
         # Core executemany of one cached statement (psycopg pipelines the rows in one round trip). Neither the ORM bulk
         # form (rows grouped by their non-null keys: several batches) nor a VALUES list (compiled anew each time).
-        session.execute(insert(table), rows)
+        session.execute(_INSERT_KNOWLEDGE, rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Answering
 
 
+OWN_ASSESSMENT = select(Assessment).where(Assessment.id == bindparam("assessment_id"),
+                                          Assessment.user_id == bindparam("user_id"))
+_LOCK_OWN_ASSESSMENT = OWN_ASSESSMENT.with_for_update()
+
+
 def lock_assessment(session: Session, assessment_id: int, user_id: int) -> Assessment | None:
     """The learner's own assessment, locked for the rest of the transaction (concurrent submits queue up)."""
-    return session.scalar(select(Assessment).where(Assessment.id == assessment_id, Assessment.user_id == user_id)
-                          .with_for_update())
+    return session.scalar(_LOCK_OWN_ASSESSMENT, {"assessment_id": assessment_id, "user_id": user_id})
 
 
 def mark_shown(assessment: Assessment, now: datetime) -> None:
@@ -455,15 +476,24 @@ def submit_answer(
     return AnswerOutcome(answer, duplicate=False)
 
 
+def _insert_answer_statement(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_or_nothing
+    else:
+        from sqlalchemy.dialects.sqlite import insert as insert_or_nothing
+    table = Answer.__table__
+    return (insert_or_nothing(table).on_conflict_do_nothing(index_elements=["assessment_id", "challenge_id"])
+            .returning(table.c.id))
+
+
+_INSERT_ANSWER = {dialect: _insert_answer_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def _insert_once(session: Session, values: dict[str, Any]) -> Answer | None:
     """INSERT the answer unless one to the same challenge exists (then None): ``ON CONFLICT DO NOTHING … RETURNING``
     in one statement, no savepoint, on PostgreSQL and SQLite; a savepoint elsewhere."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as insert_or_nothing
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as insert_or_nothing
-    else:
+    statement = _INSERT_ANSWER.get(session.get_bind().dialect.name)
+    if statement is None:
         answer = Answer(**values)
         try:
             with session.begin_nested():
@@ -472,9 +502,15 @@ def _insert_once(session: Session, values: dict[str, Any]) -> Answer | None:
         except IntegrityError:
             return None
         return answer
-    statement = (insert_or_nothing(Answer).values(**values)
-                 .on_conflict_do_nothing(index_elements=["assessment_id", "challenge_id"]).returning(Answer))
-    return session.scalars(statement).first()
+    # A Core INSERT built once, returning the id only; the row is then known exactly as written, so the Answer joins
+    # the session as persistent without a load (cheaper than an ORM INSERT … RETURNING the whole entity).
+    answer_id = session.execute(statement, values).scalar()
+    if answer_id is None:
+        return None
+    answer = Answer(id=answer_id, **values)
+    make_transient_to_detached(answer)
+    session.add(answer)
+    return answer
 
 
 # ---------------------------------------------------------------------------------------------------------------------

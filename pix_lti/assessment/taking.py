@@ -13,7 +13,6 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from pix_lti.assessment import presenters, services
@@ -36,8 +35,7 @@ def _own(assessment_id: int, *, lock: bool = False) -> Assessment:
     if lock:
         assessment = services.lock_assessment(session, assessment_id, user().id)
     else:
-        assessment = session.scalar(select(Assessment).where(Assessment.id == assessment_id,
-                                                             Assessment.user_id == user().id))
+        assessment = session.scalar(services.OWN_ASSESSMENT, {"assessment_id": assessment_id, "user_id": user().id})
     if assessment is None:
         abort(404)
     return assessment

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, bindparam, exists, select
 
 from pix_lti.db import get_db
 from pix_lti.identity.models import Membership, MembershipRole, User
@@ -34,14 +34,17 @@ def _orga_member(user_id: Any) -> ColumnElement[bool]:
                           m.disabled_at.is_(None))
 
 
+# One statement gives the person and the navigation's "Orga" flag (every page showing the navigation needs it; loading
+# ``user.memberships`` for it was one more query per page). Built once: every request runs it.
+_CURRENT_USER = select(User, _orga_member(User.id)).where(User.id == bindparam("user_id"))
+
+
 def current_user() -> User | None:
     if "_current_user" not in g:
         user_id = session.get(SESSION_USER_KEY)
         user = None
         if isinstance(user_id, int):
-            # One statement gives the person and the navigation's "Orga" flag (every page showing the navigation needs
-            # it; loading ``user.memberships`` for it was one more query per page).
-            row = get_db().execute(select(User, _orga_member(User.id)).where(User.id == user_id)).first()
+            row = get_db().execute(_CURRENT_USER, {"user_id": user_id}).first()
             if row is not None:
                 user, g._orga_navigation = row[0], bool(row[1])
         stamp = session.get(SESSION_STAMP_KEY)
