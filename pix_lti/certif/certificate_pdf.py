@@ -19,10 +19,9 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from pix_lti.documents.pdf import FONT_BOLD, FONT_ITALIC, FONT_REGULAR, pdf_text, render_canvas
+from pix_lti.documents.pdf import FONT_BOLD, FONT_ITALIC, FONT_REGULAR, fit, pdf_text, render_canvas
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 40.0
@@ -65,21 +64,9 @@ class CertificateData:
         return f"{self.first_name} {self.last_name.upper()}"
 
 
-def _fit(text: str, font: str, size: float, width: float, min_size: float = 7.0) -> tuple[str, float]:
-    """Shrink, then cut with an ellipsis, so that a long name never runs into the level column."""
-    text = pdf_text(text)
-    while size > min_size and stringWidth(text, font, size) > width:
-        size -= 0.5
-    if stringWidth(text, font, size) <= width:
-        return text, size
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…", size
-
-
 def _draw(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, width: float,
           *, right: bool = False, centred: bool = False) -> None:
-    fitted, fitted_size = _fit(text, font, size, width)
+    fitted, fitted_size = fit(text, font, size, width)
     canvas.setFont(font, fitted_size)
     if right:
         canvas.drawRightString(x, y, fitted)

@@ -16,6 +16,7 @@ from typing import Any
 import reportlab
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -44,6 +45,19 @@ def register_fonts() -> None:
 def pdf_text(text: str) -> str:
     """Text as the embedded fonts can print it (see the module docstring)."""
     return text.replace("\u202f", "\u00a0")
+
+
+def fit(text: str, font: str, size: float, width: float, *, min_size: float = 7.0) -> tuple[str, float]:
+    """``text`` at the largest size from ``size`` down to ``min_size`` that fits ``width``; still too long at the
+    smallest size, it is cut and ends with an ellipsis (a long name never runs into the next column)."""
+    text = pdf_text(text)
+    while size > min_size and stringWidth(text, font, size) > width:
+        size -= 0.5
+    if stringWidth(text, font, size) <= width:
+        return text, size
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…", size
 
 
 def render_canvas(draw: Callable[[Canvas], None], *, title: str, author: str = "pix_lti", subject: str = "",

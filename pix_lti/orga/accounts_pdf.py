@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from pix_lti.documents.pdf import FONT_BOLD, FONT_ITALIC, FONT_REGULAR, pdf_text, render_canvas
+from pix_lti.documents.pdf import FONT_BOLD, FONT_ITALIC, FONT_REGULAR, fit, pdf_text, render_canvas
 from pix_lti.orga.accounts import AccountRow
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -35,19 +35,6 @@ class SheetInfo:
     division: str
     date_text: str  # already formatted in the reader's language
     login_url: str
-
-
-def fit(text: str, font: str, size: float, width: float, *, min_size: float = 7.0) -> tuple[str, float]:
-    """``text`` at the largest size from ``size`` down to ``min_size`` that fits ``width``; still too long at the
-    smallest size, it is cut and ends with an ellipsis."""
-    text = pdf_text(text)
-    while size > min_size and stringWidth(text, font, size) > width:
-        size -= 0.5
-    if stringWidth(text, font, size) <= width:
-        return text, size
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…", size
 
 
 def wrap_chars(text: str, font: str, size: float, width: float) -> list[str]:
