@@ -320,12 +320,7 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
             break
         stop_reason = str(selection.stop_reason) if selection.stop_reason else None
     if chosen is None:
-        assessment.status = AssessmentStatus.COMPLETED
-        assessment.completed_at = now
-        assessment.current_challenge_id = None
-        assessment.current_challenge_version_id = None
-        assessment.current_challenge_shown_at = None
-        assessment.stop_reason = stop_reason
+        mark_completed(assessment, now, stop_reason)
         events.assessment_completed.send(session, assessment=assessment, catalog=catalog, max_level=max_level)
     else:
         assessment.current_challenge_id = chosen
@@ -377,6 +372,16 @@ def store_knowledge(session: Session, assessment: Assessment, catalog: engine.Ca
 OWN_ASSESSMENT = select(Assessment).where(Assessment.id == bindparam("assessment_id"),
                                           Assessment.user_id == bindparam("user_id"))
 _LOCK_OWN_ASSESSMENT = OWN_ASSESSMENT.with_for_update()
+
+
+def mark_completed(assessment: Assessment, now: datetime, stop_reason: str | None) -> None:
+    """The test is over: no current challenge any more (competence, campaign and certification tests alike)."""
+    assessment.status = AssessmentStatus.COMPLETED
+    assessment.completed_at = now
+    assessment.current_challenge_id = None
+    assessment.current_challenge_version_id = None
+    assessment.current_challenge_shown_at = None
+    assessment.stop_reason = stop_reason
 
 
 def lock_assessment(session: Session, assessment_id: int, user_id: int) -> Assessment | None:

@@ -165,12 +165,7 @@ def advance(session: Session, assessment: Assessment, *, now: datetime,
     assert course is not None, "a certification assessment without its course"
     chosen, stop_reason = _next_challenge(session, assessment, course)
     if chosen is None:
-        assessment.status = AssessmentStatus.COMPLETED
-        assessment.completed_at = now
-        assessment.current_challenge_id = None
-        assessment.current_challenge_version_id = None
-        assessment.current_challenge_shown_at = None
-        assessment.stop_reason = stop_reason or None
+        assessment_services.mark_completed(assessment, now, stop_reason or None)
         _close(course, END_FINISHED, now)
     else:
         version = engine_bridge.current_version(session, assessment.pack_key, chosen)
