@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, insert, inspect, select
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from pix_lti import engine, events
 from pix_lti.assessment import catalogs
@@ -305,30 +306,60 @@ def advance(session: Session, assessment: Assessment, catalog: engine.Catalog, *
     selector = engine.get_selector(assessment.selector)
     chosen: str | None = None
     stop_reason: str | None = None
-    for competence in _competences_to_assess(assessment, catalog):
-        state = engine.AssessmentState(
-            competence=competence,
-            answers=_engine_answers(assessment, catalog, competence, history),
-            knowledge=kept_knowledge(session, assessment, competence,
-                                     skills=catalog.slice(competence).skill_ids),
-        )
-        selection = selector.next_challenge(catalog, state, _rng(assessment))
-        if selection.challenge_id is not None:
-            chosen = selection.challenge_id
-            assessment.competence_code = competence if assessment.type is AssessmentType.CAMPAIGN else \
-                assessment.competence_code
-            break
-        stop_reason = str(selection.stop_reason) if selection.stop_reason else None
+    with session.no_autoflush:  # the reads below must not write the assessment's pending changes (one UPDATE, below)
+        for competence in _competences_to_assess(assessment, catalog):
+            state = engine.AssessmentState(
+                competence=competence,
+                answers=_engine_answers(assessment, catalog, competence, history),
+                knowledge=kept_knowledge(session, assessment, competence,
+                                         skills=catalog.slice(competence).skill_ids),
+            )
+            selection = selector.next_challenge(catalog, state, _rng(assessment))
+            if selection.challenge_id is not None:
+                chosen = selection.challenge_id
+                assessment.competence_code = competence if assessment.type is AssessmentType.CAMPAIGN else \
+                    assessment.competence_code
+                break
+            stop_reason = str(selection.stop_reason) if selection.stop_reason else None
     if chosen is None:
+        # The end of a test (rare) stays on the ORM flush: the completion handlers work on the objects.
         mark_completed(assessment, now, stop_reason)
         events.assessment_completed.send(session, assessment=assessment, catalog=catalog, max_level=max_level)
-    else:
-        assessment.current_challenge_id = chosen
-        assessment.current_challenge_version_id = engine_bridge.current_version_id(session, assessment.pack_key,
-                                                                                   chosen)
-        assessment.current_challenge_shown_at = None
+        assessment.updated_at = now
+        session.flush()
+        return
+    with session.no_autoflush:
+        version_id = engine_bridge.current_version_id(session, assessment.pack_key, chosen)
+    assessment.current_challenge_id = chosen
+    assessment.current_challenge_version_id = version_id
+    assessment.current_challenge_shown_at = None
     assessment.updated_at = now
-    session.flush()
+    write_progress(session, assessment)
+
+
+_PROGRESS_KEYS = ("answer_count", "competence_code", "current_challenge_id", "current_challenge_version_id",
+                  "current_challenge_shown_at", "updated_at")
+# Built once (memoised cache key). Bind names differ from the column names, which UPDATE … SET reserves.
+_UPDATE_PROGRESS = update(Assessment.__table__).where(Assessment.__table__.c.id == bindparam("row_id")).values(
+    {key: bindparam(f"new_{key}") for key in _PROGRESS_KEYS})
+
+
+def write_progress(session: Session, assessment: Assessment) -> None:
+    """Write the test's progress after an answer (count, current challenge, clock) in one Core UPDATE, then mark those
+    attributes as saved on the object so the unit of work does not write them again. Cheaper than the ORM flush (no
+    history walk, no per-flush statement building); any other pending change of the object is left to the flush."""
+    state = instance_state(assessment)
+    if not state.persistent:  # not in the database yet (a caller that did not flush it): the unit of work inserts it
+        session.flush()
+        return
+    values = {key: getattr(assessment, key) for key in _PROGRESS_KEYS}
+    with session.no_autoflush:  # else the unit of work would write the same changes first
+        session.execute(_UPDATE_PROGRESS, {"row_id": assessment.id, **{f"new_{k}": v for k, v in values.items()}})
+    for key, value in values.items():
+        set_committed_value(assessment, key, value)
+    if not state.committed_state:
+        # Nothing else pending on it: take it off the session's dirty list too (saves an empty flush pass at commit).
+        state._commit_all(state.dict, state.session.identity_map if state.session else None)  # noqa: SLF001
 
 
 _DELETE_KNOWLEDGE = delete(KnowledgeElement.__table__).where(

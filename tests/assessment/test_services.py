@@ -95,3 +95,40 @@ def test_retry_only_after_four_days_then_reset_after_seven(db_session: Session, 
     services.reset_competence(db_session, user, "5.2", now=start + timedelta(days=12))
     assert services.competence_state(db_session, user.id, "5.2").status == "not_started"
     assert services.current_knowledge(db_session, user.id, "5.2") == {}
+
+
+def test_progress_after_an_answer_is_in_the_database_and_nothing_is_left_pending(db_session: Session,
+                                                                                 demo_content: str) -> None:
+    """The assessment's progress goes out in one Core UPDATE: the row has it, the object has no pending change left
+    (the unit of work must not write it again) and a fresh read gives the same values."""
+    from sqlalchemy import event
+    from sqlalchemy import inspect as sa_inspect
+
+    from pix_lti.assessment.models import Assessment
+
+    user = make_user(db_session)
+    assessment = services.start_competence_evaluation(db_session, user, "1.2", pack_key=demo_content, max_level=6)
+    first = assessment.current_challenge_id
+    answer_current(db_session, assessment, right=True)
+    assert assessment.status is AssessmentStatus.STARTED and assessment.answer_count == 1
+    assert assessment.current_challenge_id not in (None, first) and assessment.current_challenge_shown_at is None
+    state = sa_inspect(assessment)
+    assert not any(state.attrs[key].history.has_changes() for key in services._PROGRESS_KEYS)
+    written: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002, ANN202
+        written.append(statement)
+
+    connection = db_session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        db_session.flush()
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert not [s for s in written if s.lstrip().upper().startswith("UPDATE ASSESSMENTS")]
+    row = db_session.execute(select(Assessment.__table__).where(Assessment.__table__.c.id == assessment.id)).one()
+    assert (row.answer_count, row.current_challenge_id, row.current_challenge_version_id) == (
+        1, assessment.current_challenge_id, assessment.current_challenge_version_id)
+    assert row.current_challenge_shown_at is None and row.updated_at == assessment.updated_at
+    db_session.expire(assessment)
+    assert assessment.answer_count == 1 and assessment.current_challenge_id == row.current_challenge_id
