@@ -28,6 +28,7 @@ from pix_lti.content.models import (
     Skill,
     Tutorial,
 )
+from pix_lti.content.caches import VersionContent
 from pix_lti.content.templating import localized_text
 from pix_lti.engine.types import PIX_PER_LEVEL
 
@@ -200,7 +201,7 @@ class ReviewItem:
     expected: list[Shown]
 
 
-def display_locale(version: ChallengeVersion, locale: str) -> str:
+def display_locale(version: ChallengeVersion | VersionContent, locale: str) -> str:
     """The locale a version is shown in: the visitor's if the version has it, else its first (e.g. French only)."""
     return locale if locale in version.locales else (version.locales[0] if version.locales else locale)
 

@@ -28,8 +28,7 @@ from pix_lti.assessment.models import (
     CompetenceReset,
     KnowledgeElement,
 )
-from pix_lti.content import engine_bridge
-from pix_lti.content.models import ChallengeVersion
+from pix_lti.content import caches, engine_bridge
 from pix_lti.db import utcnow
 from pix_lti.engine import rules
 from pix_lti.engine.checker import check_answer
@@ -426,7 +425,7 @@ def mark_shown(assessment: Assessment, now: datetime) -> None:
         assessment.current_challenge_shown_at = now
 
 
-def parse_answer(version: ChallengeVersion, form: Mapping[str, Any]) -> Any:
+def parse_answer(version: caches.VersionLike, form: Mapping[str, Any]) -> Any:
     """The answer value from the submitted form, validated against the challenge's shape (422 when malformed)."""
     def text(name: str) -> str:
         value = form.get(name, "")
@@ -475,8 +474,7 @@ def submit_answer(
         raise AssessmentFinished(str(assessment.id))
     if challenge_id != assessment.current_challenge_id or assessment.current_challenge_version_id is None:
         raise NotCurrentChallenge(challenge_id)
-    version = session.get(ChallengeVersion, assessment.current_challenge_version_id)
-    assert version is not None
+    version = caches.version_content(session, assessment.current_challenge_version_id)  # immutable: cached
     value = None if skipped else parse_answer(version, form)
     shown_at = assessment.current_challenge_shown_at or now
     elapsed = max(0.0, (now - shown_at).total_seconds())

@@ -19,7 +19,8 @@ from pix_lti.assessment import presenters, services
 from pix_lti.assessment.models import Assessment, AssessmentStatus, AssessmentType
 from pix_lti.assessment.views import locale, long_date, max_level, now, user
 from pix_lti.auth.access import login_required
-from pix_lti.content.models import ChallengeVersion
+from pix_lti.content import caches
+from pix_lti.content.caches import VersionContent
 from pix_lti.db import get_db
 from pix_lti.engine import rules
 # Imported here (not lazily) also because assessments reference campaign_participations: the table must be in the
@@ -130,10 +131,10 @@ def router(assessment_id: int) -> ResponseReturnValue:
 # Question
 
 
-def _current_version(assessment: Assessment) -> ChallengeVersion:
-    version = get_db().get(ChallengeVersion, assessment.current_challenge_version_id)
-    assert version is not None
-    return version
+def _current_version(assessment: Assessment) -> VersionContent:
+    """The current challenge's content: immutable, so read once per process (``content.caches``)."""
+    assert assessment.current_challenge_version_id is not None
+    return caches.version_content(get_db(), assessment.current_challenge_version_id)
 
 
 @login_required
@@ -196,8 +197,6 @@ def _answer(assessment_id: int) -> ResponseReturnValue:
         if not challenge_id or len(challenge_id) > MAX_CHALLENGE_ID:
             raise services.InvalidAnswer("challenge_id")
         version_locale = locale()
-        # ``version`` stays referenced during submit_answer, which then finds it in the session (a weak identity map).
-        version = None
         if assessment.current_challenge_version_id is not None and challenge_id == assessment.current_challenge_id:
             version = _current_version(assessment)
             version_locale = presenters.display_locale(version, locale())

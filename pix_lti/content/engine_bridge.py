@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 
+from pix_lti.content.caches import VersionContent
 from pix_lti.content.models import (
     Area,
     Challenge,
@@ -183,7 +184,7 @@ _SPEC_CACHE_SIZE = 8192
 _specs: dict[tuple[int, str, str], SolutionSpec] = {}
 
 
-def solution_spec(version: ChallengeVersion, locale: str) -> SolutionSpec:
+def solution_spec(version: ChallengeVersion | VersionContent, locale: str) -> SolutionSpec:
     """The checker's view of ``version`` for a student answering in ``locale`` (falls back to the
     version's first locale).  Cached: versions are immutable, so (id, hash, locale) is a safe key."""
     key = (version.id, version.content_hash, locale)

@@ -1,0 +1,62 @@
+"""Per-process content caches of the student pages: a version's content read once, the rendered challenge body cached
+per (version, content locale, interface locale) and identical to the template's own rendering."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from flask import Flask, render_template_string
+from flask_babel import force_locale
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from tests.content.packfactory import write_pack
+
+from pix_lti.content import caches, templating
+from pix_lti.content.loader import load_pack_folder
+from pix_lti.content.models import ChallengeVersion
+
+_MACRO = '{% import "content/_challenge_form.html" as cf with context %}{{ cf.challenge_body(version, locale) }}'
+
+
+def _statements(session: Session) -> list[str]:
+    seen: list[str] = []
+    event.listen(session.connection(), "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_version_content_is_read_once_and_matches_the_row(app: Flask, db_session: Session, tmp_path: Path) -> None:
+    load_pack_folder(db_session, write_pack(tmp_path))
+    assert caches.app_caches() is None  # outside an app: read every time, nothing kept
+    with app.app_context():
+        _read_once(db_session)
+
+
+def _read_once(db_session: Session) -> None:
+    for version in db_session.scalars(select(ChallengeVersion)):
+        content = caches.version_content(db_session, version.id)
+        assert all(getattr(content, f.name) == getattr(version, f.name) for f in fields(caches.VersionContent))
+    some = db_session.scalars(select(ChallengeVersion.id)).first()
+    assert some is not None
+    seen = _statements(db_session)
+    assert caches.version_content(db_session, some) is caches.version_content(db_session, some)
+    assert seen == []  # served from memory
+    fresh = caches.read_version(db_session, some)
+    assert fresh == caches.version_content(db_session, some) and fresh is not caches.version_content(db_session, some)
+
+
+def test_version_cache_is_per_app_and_bounded(app: Flask, db_session: Session, tmp_path: Path) -> None:
+    lru: caches.LRU[int] = caches.LRU(2)
+    lru.put("a", 1), lru.put("b", 2)
+    assert lru.get("a") == 1  # a is now the most recent
+    lru.put("c", 3)
+    assert lru.get("b") is None and lru.get("a") == 1 and lru.get("c") == 3 and len(lru) == 2
+    load_pack_folder(db_session, write_pack(tmp_path))
+    version_id = db_session.scalars(select(ChallengeVersion.id)).first()
+    assert version_id is not None
+    with app.app_context():
+        caches.version_content(db_session, version_id)
+        assert caches.app_caches() is app.extensions["pix_lti.content_caches"]
+        assert len(app.extensions["pix_lti.content_caches"].versions) == 1
+    with Flask("other").app_context():  # another app (a test's, a worker's) starts empty
+        assert caches.app_caches() is not app.extensions["pix_lti.content_caches"]
