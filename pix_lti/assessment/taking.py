@@ -19,7 +19,7 @@ from pix_lti.assessment import presenters, services
 from pix_lti.assessment.models import Assessment, AssessmentStatus, AssessmentType
 from pix_lti.assessment.views import locale, long_date, max_level, now, user
 from pix_lti.auth.access import login_required
-from pix_lti.content import caches
+from pix_lti.content import caches, templating
 from pix_lti.content.caches import VersionContent
 from pix_lti.db import get_db
 from pix_lti.engine import rules
@@ -167,8 +167,9 @@ def question(assessment_id: int) -> ResponseReturnValue:
     if version.timer:
         elapsed = services.elapsed_since(assessment.current_challenge_shown_at, moment).total_seconds()
         remaining = max(0, int(version.timer - elapsed))
-    response = current_app.make_response(render_template("assessment/question.html", remaining=remaining,
-                                                         **context))
+    response = current_app.make_response(render_template(
+        "assessment/question.html", remaining=remaining,
+        challenge_body=templating.challenge_body_html(version, shown_in), **context))
     response.headers["Cache-Control"] = "no-store"  # the back button must not show a stale question
     return response
 

@@ -2,6 +2,7 @@
 
 - Jinja filters ``content_markdown`` / ``content_inline`` and globals ``content_media_url``,
   ``content_text`` (pick a locale from a ``{fr, en}`` map);
+- :func:`challenge_body_html`: that body for the student's question page, rendered once per (version, locales);
 - :func:`answer_from_form`: the answer a student submitted through ``content/_challenge_form.html``
   in the shape ``pix_lti.engine.checker.check_answer`` expects.
 
@@ -14,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from pix_lti.content import caches
 from pix_lti.content.models import ChallengeVersion
 from pix_lti.content.rendering import render_inline, render_markdown
 
@@ -54,6 +58,20 @@ def answer_from_form(version: ChallengeVersion, form: MultiDict[str, str]) -> An
     if version.type in ("QCU", "QROC"):
         return form.get(FIELD, "")
     return {inp["key"]: form.get(input_name(inp["key"], version.type), "") for inp in version.inputs}
+
+
+def challenge_body_html(version: caches.VersionLike, locale: str) -> Markup:
+    """``content/_challenge_form.html``'s ``challenge_body(version, locale)`` (empty, enabled fields) as HTML, cached
+    in the app's render cache: it depends only on the immutable version, the content locale, the interface locale
+    (its notices and legends) and the script root (media URLs). Nothing of the student (answers, timer, CSRF token) is
+    in it; the caller's page adds those."""
+    key = ("challenge_body", version.id, version.content_hash, locale, str(get_locale()), request.script_root)
+
+    def build() -> Markup:
+        macro = current_app.jinja_env.get_template("content/_challenge_form.html").module.challenge_body  # type: ignore[attr-defined]
+        return Markup(macro(version, locale))
+
+    return caches.rendered(key, build)
 
 
 def init_templating(app: Flask) -> None:

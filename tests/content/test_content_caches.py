@@ -60,3 +60,22 @@ def test_version_cache_is_per_app_and_bounded(app: Flask, db_session: Session, t
         assert len(app.extensions["pix_lti.content_caches"].versions) == 1
     with Flask("other").app_context():  # another app (a test's, a worker's) starts empty
         assert caches.app_caches() is not app.extensions["pix_lti.content_caches"]
+
+
+def test_cached_body_is_the_templates_own_rendering(app: Flask, db_session: Session, tmp_path: Path) -> None:
+    load_pack_folder(db_session, write_pack(tmp_path))
+    versions = list(db_session.scalars(select(ChallengeVersion)))
+    assert {v.type for v in versions} >= {"QCU", "QCM", "QROC", "QROCM-ind", "QROCM-dep"}
+    for ui in ("fr", "en"):
+        with app.test_request_context("/"), force_locale(ui):
+            for version in versions:
+                for locale in version.locales:
+                    content = caches.version_content(db_session, version.id)
+                    body = templating.challenge_body_html(content, locale)
+                    assert body == render_template_string(_MACRO, version=version, locale=locale)
+                    assert templating.challenge_body_html(content, locale) is body  # cached
+    with app.test_request_context("/"), force_locale("fr"):
+        fr = templating.challenge_body_html(caches.version_content(db_session, versions[0].id), versions[0].locales[0])
+    with app.test_request_context("/"), force_locale("en"):
+        en = templating.challenge_body_html(caches.version_content(db_session, versions[0].id), versions[0].locales[0])
+    assert fr != en  # the interface locale is part of the key (notices, legends)
