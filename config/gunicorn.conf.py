@@ -22,3 +22,11 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False     # each worker builds its own engine/pool after fork
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """After the fork and the app's import: build this worker's content caches (engine catalog, current versions) so
+    that a new or recycled worker (max_requests) does not serve its first students cold. Failures only log."""
+    from pix_lti.content.warmup import warm_worker
+
+    warm_worker(worker)

@@ -83,6 +83,11 @@ def get_catalog(session: Session, pack_key: str, framework: str | None = None) -
     return _entry(session, pack_key, framework).catalog
 
 
+def release_entry(session: Session, pack_key: str, framework: str | None = None) -> _CacheEntry:
+    """The cached catalog and version map of the pack's latest release (built now if this process has not yet)."""
+    return _entry(session, pack_key, framework)
+
+
 def _entry(session: Session, pack_key: str, framework: str | None = None, *, reuse: bool = False) -> _CacheEntry:
     """The cache entry of the pack's latest release (one small query), remembered for the transaction; with ``reuse``
     the entry last looked up in this transaction is taken as is (the one the caller's catalog came from)."""

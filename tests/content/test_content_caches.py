@@ -79,3 +79,35 @@ def test_cached_body_is_the_templates_own_rendering(app: Flask, db_session: Sess
     with app.test_request_context("/"), force_locale("en"):
         en = templating.challenge_body_html(caches.version_content(db_session, versions[0].id), versions[0].locales[0])
     assert fr != en  # the interface locale is part of the key (notices, legends)
+
+
+def test_worker_warm_up_builds_the_catalog_and_reads_the_current_versions(app: Flask, db_session: Session,
+                                                                         tmp_path: Path) -> None:
+    from pix_lti.content import engine_bridge, warmup
+
+    load_pack_folder(db_session, write_pack(tmp_path))
+    db_session.commit()  # the warm-up reads in a session of its own (inside the test's outer transaction)
+    warmed = warmup.warm_content_caches(app)
+    assert warmed == {"packs": 1, "versions": 5}
+    with app.app_context():
+        store = caches.app_caches()
+        assert store is not None and len(store.versions) == warmed["versions"]
+        entry = engine_bridge.release_entry(db_session, "mini")
+        some = next(iter(entry.version_ids.values()))
+        seen = _statements(db_session)
+        caches.version_content(db_session, some)
+        assert seen == []  # already in memory
+
+
+def test_worker_warm_up_failure_only_logs(caplog) -> None:  # noqa: ANN001
+    from pix_lti.content import warmup
+
+    class BrokenWorker:
+        pid = 1234
+
+        @property
+        def wsgi(self) -> Flask:
+            raise RuntimeError("database down")
+
+    warmup.warm_worker(BrokenWorker())  # does not raise
+    assert "warm-up failed" in caplog.text
