@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, joinedload
 
 from pix_lti.content.caches import VersionContent
@@ -83,6 +83,13 @@ def get_catalog(session: Session, pack_key: str, framework: str | None = None) -
     return _entry(session, pack_key, framework).catalog
 
 
+# Run on every answer and most pages: built once, so SQLAlchemy reuses its memoised cache key (no construction per call).
+_LATEST_RELEASE = (
+    select(ContentRelease.id, ContentRelease.checksum, ContentRelease.pack_id).join(ContentPack)
+    .where(ContentPack.key == bindparam("pack_key")).order_by(ContentRelease.id.desc()).limit(1)
+)
+
+
 def release_entry(session: Session, pack_key: str, framework: str | None = None) -> _CacheEntry:
     """The cached catalog and version map of the pack's latest release (built now if this process has not yet)."""
     return _entry(session, pack_key, framework)
@@ -96,10 +103,7 @@ def _entry(session: Session, pack_key: str, framework: str | None = None, *, reu
     entry = memo.get(key)
     if reuse and entry is not None:
         return entry
-    row = session.execute(
-        select(ContentRelease.id, ContentRelease.checksum, ContentRelease.pack_id).join(ContentPack)
-        .where(ContentPack.key == pack_key).order_by(ContentRelease.id.desc()).limit(1)
-    ).first()
+    row = session.execute(_LATEST_RELEASE, {"pack_key": pack_key}).first()
     if row is None:
         raise ContentNotLoaded(f"content pack {pack_key!r} is not loaded (run `pix-lti content load`)")
     marker = (row.id, row.checksum)
