@@ -16,7 +16,8 @@ timeout = 30            # a request longer than this is a bug (imports and expor
 graceful_timeout = 30
 keepalive = 5
 max_requests = 2000     # recycle workers now and then (bounded memory growth)
-max_requests_jitter = 200
+max_requests_jitter = 1000  # wide: workers share the load evenly, so a narrow jitter recycles them all at once
+# (measured: 4 workers restarting within 2 s stalled every request for ~5 s; benchmarks/load_answers.py)
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
